@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Release build without cargo-leptos: the wasm bundle (size profile) → wasm-bindgen →
+# wasm-opt → the server binary → the site folder (target/site) the server serves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/tools.sh build
+
+log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
+staging=target/site.staging
+rm -rf "$staging" && mkdir -p "$staging/pkg"
+
+log "browser bundle (wasm32, profile wasm-release)"
+# `erase_components` type-erases Leptos components: the same markup, a much smaller bundle.
+# Set for the wasm target only, so the server and the tests keep one set of flags.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components" \
+cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen --target web --no-typescript --out-name switchboard --out-dir "$staging/pkg" \
+  target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+end2end/node_modules/.bin/wasm-opt -Oz \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$staging/pkg/switchboard_bg.wasm" -o "$staging/pkg/switchboard_bg.wasm"
+cp style/main.css "$staging/pkg/switchboard.css"
+
+# Pre-compressed copies, served as-is by the server when the browser accepts them.
+node -e '
+  const fs = require("fs"), zlib = require("zlib"), dir = process.argv[1];
+  for (const f of fs.readdirSync(dir)) {
+    if (!/\.(wasm|js|css)$/.test(f)) continue;
+    const raw = fs.readFileSync(`${dir}/${f}`);
+    const gz = zlib.gzipSync(raw, { level: 9 });
+    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+    fs.writeFileSync(`${dir}/${f}.gz`, gz);
+    fs.writeFileSync(`${dir}/${f}.br`, br);
+    if (f.endsWith(".wasm")) console.log(`[build] ${f}: ${(raw.length/1024).toFixed(1)} KB raw, ${(gz.length/1024).toFixed(1)} KB gzip, ${(br.length/1024).toFixed(1)} KB brotli`);
+  }' "$staging/pkg"
+
+log "server (release)"
+cargo build --locked -p switchboard --release
+
+# Swap the finished site in at once so a half-built bundle is never served.
+rm -rf target/site && mv "$staging" target/site
+log "done: target/release/switchboard + target/site"

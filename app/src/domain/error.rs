@@ -1,0 +1,129 @@
+//! The one application error type. Every variant maps to an HTTP status; `Internal` carries no
+//! detail at all — the cause is logged on the server where it happened and never sent.
+use super::policy::Denied;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request itself was malformed (not a user's typo; those are `Invalid`).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    /// 401 at log-in: the same answer for an unknown email and a wrong password.
+    #[error("That email and password don't match an account.")]
+    BadCredentials,
+    /// 402: the action needs an Inbox seat or more paid seats.
+    #[error("{0}")]
+    PaymentRequired(String),
+    /// 403
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404
+    #[error("Not found.")]
+    NotFound,
+    /// 409
+    #[error("{0}")]
+    Conflict(String),
+    /// 422: a field failed validation; `field` names the form input.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// 429
+    #[error("{0}")]
+    RateLimited(String),
+    /// 500: deliberately opaque.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The browser could not reach the server (never produced by the server).
+    #[error("Could not reach Switchboard. Check your connection and try again.")]
+    Unreachable,
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.to_string(), message: message.into() }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::PaymentRequired(_) => 402,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict(_) => 409,
+            AppError::Invalid { .. } => 422,
+            AppError::RateLimited(_) => 429,
+            AppError::Internal => 500,
+            AppError::Unreachable => 503,
+        }
+    }
+
+    /// The form field this error belongs to, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<Denied> for AppError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            // Answer like a missing record, so one tenant cannot probe another's ids.
+            Denied::NotMember => AppError::NotFound,
+            Denied::RoleLacks { .. } => AppError::Forbidden(denied.to_string()),
+            Denied::SeatRequired { .. } => AppError::PaymentRequired(denied.to_string()),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::BadRequest("The request was malformed.".into())
+            }
+            ServerFnErrorErr::Request(_) => AppError::Unreachable,
+            // Everything else is a framework fault: opaque to the user.
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Role;
+
+    #[test]
+    fn denials_map_to_distinct_statuses() {
+        assert_eq!(AppError::from(Denied::NotMember).status(), 404);
+        let lacks = Denied::RoleLacks { role: Role::Agent, action: "manage the team".into() };
+        assert_eq!(AppError::from(lacks).status(), 403);
+        let seat = Denied::SeatRequired { action: "reply".into() };
+        assert_eq!(AppError::from(seat).status(), 402);
+    }
+
+    #[test]
+    fn internal_says_nothing_specific() {
+        assert_eq!(
+            AppError::Internal.to_string(),
+            "Something went wrong on our side. Please try again."
+        );
+    }
+
+    #[test]
+    fn framework_argument_errors_are_bad_requests() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("x".into()));
+        assert_eq!(err.status(), 400);
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Response("sql".into()));
+        assert_eq!(err, AppError::Internal);
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure domain: no IO, compiles for both the server and the browser.
+pub mod error;
+pub mod ids;
+pub mod input;
+pub mod plan;
+pub mod policy;
+pub mod role;
+pub mod views;
+
+pub use error::AppError;
+pub use ids::{BotId, MemberId, UserId};
+pub use role::{Role, Tab};

@@ -1,0 +1,88 @@
+//! What a server function needs from the request: the app state, the session, the signed-in
+//! user and the client address — plus `respond`, which gives an error its HTTP status.
+use super::db::now_ms;
+use super::state::AppState;
+use crate::domain::{AppError, UserId};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+const USER_ID: &str = "user_id";
+const SIGNED_IN_AT: &str = "signed_in_at_ms";
+
+/// The client's address as the server crate determined it (socket, or a trusted proxy header).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "session layer missing");
+        AppError::Internal
+    })
+}
+
+/// The signed-in user, or 401. Enforces the session's absolute lifetime (the idle timeout is
+/// enforced by the session layer's expiry).
+pub async fn signed_in_user() -> Result<(AppState, UserId), AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let user: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
+    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(session_error)?;
+    let (Some(user), Some(signed_in_at)) = (user, signed_in_at) else {
+        return Err(AppError::Unauthenticated);
+    };
+    if now_ms() - signed_in_at > state.settings.absolute_lifetime.as_millis() as i64 {
+        session.flush().await.map_err(session_error)?;
+        return Err(AppError::Unauthenticated);
+    }
+    Ok((state, UserId(user)))
+}
+
+/// Whether the session belongs to a signed-in user (a cheap pre-check; server functions
+/// still load and verify the user themselves).
+pub async fn has_signed_in_user(session: &Session) -> bool {
+    matches!(session.get::<i64>(USER_ID).await, Ok(Some(_)))
+}
+
+/// Starts an authenticated session under a new id (defeats session fixation).
+pub async fn start_session(user: UserId) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(USER_ID, user.0).await.map_err(session_error)?;
+    session.insert(SIGNED_IN_AT, now_ms()).await.map_err(session_error)?;
+    Ok(())
+}
+
+/// Deletes the server-side session and expires the cookie.
+pub async fn end_session() -> Result<(), AppError> {
+    session().await?.flush().await.map_err(session_error)
+}
+
+pub fn client_ip() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Every server function runs its body through here so its error carries the right HTTP status.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(err) = &result {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let status = http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            response.set_status(status);
+        }
+    }
+    result
+}
+
+fn session_error(err: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %err, "session store failed");
+    AppError::Internal
+}

@@ -1,0 +1,239 @@
+//! SQL, and nothing but SQL: portable statements with `$N` placeholders over the `Any` driver.
+//! Functions take any executor so services can run them on the pool or inside a transaction.
+use super::db::flag;
+use crate::domain::plan::{Plan, SeatUsage};
+use crate::domain::views::{BotMembership, MemberRow};
+use crate::domain::{BotId, MemberId, Role, UserId};
+use sqlx::{Any, Executor};
+
+pub struct UserCredentials {
+    pub id: UserId,
+    pub password_hash: String,
+}
+
+pub struct UserProfile {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+/// Inserts a user; `Ok(None)` when the email is already taken.
+pub async fn insert_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Option<UserId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(id.map(UserId))
+}
+
+pub async fn credentials_by_email<'c>(
+    db: impl Executor<'c, Database = Any>,
+    email: &str,
+) -> Result<Option<UserCredentials>, sqlx::Error> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|(id, password_hash)| UserCredentials { id: UserId(id), password_hash }))
+}
+
+pub async fn user_profile<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user: UserId,
+) -> Result<Option<UserProfile>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|(id, name, email)| UserProfile { id: UserId(id), name, email }))
+}
+
+pub async fn insert_bot<'c>(
+    db: impl Executor<'c, Database = Any>,
+    name: &str,
+    plan_code: &str,
+    creator: UserId,
+    now: i64,
+) -> Result<BotId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO bots (name, plan_code, paid_seats, created_by, created_at) VALUES ($1, $2, 0, $3, $4) RETURNING id",
+    )
+    .bind(name)
+    .bind(plan_code)
+    .bind(creator.0)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(BotId(id))
+}
+
+pub async fn insert_member<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    user: UserId,
+    role: Role,
+    has_seat: bool,
+    now: i64,
+) -> Result<MemberId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (bot_id, user_id, role, has_seat, joined_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(bot.0)
+    .bind(user.0)
+    .bind(role.code())
+    .bind(i64::from(has_seat))
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(MemberId(id))
+}
+
+type MembershipTuple = (i64, String, String, i64);
+
+fn membership(row: MembershipTuple) -> Result<BotMembership, sqlx::Error> {
+    let (bot_id, bot_name, role, has_seat) = row;
+    Ok(BotMembership { bot_id: BotId(bot_id), bot_name, role: parse_role(role)?, has_seat: flag(has_seat) })
+}
+
+/// The acting user's membership of one bot, read fresh (no caching: a revoked seat or
+/// changed role must bite on the very next request).
+pub async fn membership_of<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user: UserId,
+    bot: BotId,
+) -> Result<Option<BotMembership>, sqlx::Error> {
+    let row: Option<MembershipTuple> = sqlx::query_as(
+        "SELECT b.id, b.name, m.role, m.has_seat FROM members m JOIN bots b ON b.id = m.bot_id \
+         WHERE m.user_id = $1 AND m.bot_id = $2",
+    )
+    .bind(user.0)
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await?;
+    row.map(membership).transpose()
+}
+
+pub async fn memberships_of<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user: UserId,
+) -> Result<Vec<BotMembership>, sqlx::Error> {
+    let rows: Vec<MembershipTuple> = sqlx::query_as(
+        "SELECT b.id, b.name, m.role, m.has_seat FROM members m JOIN bots b ON b.id = m.bot_id \
+         WHERE m.user_id = $1 ORDER BY b.name, b.id",
+    )
+    .bind(user.0)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(membership).collect()
+}
+
+pub async fn plan_and_seats<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+) -> Result<Option<(Plan, SeatUsage)>, sqlx::Error> {
+    let row: Option<(String, String, i64, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT p.code, p.name, p.included_seats, p.seat_price_minor, p.currency, b.paid_seats, \
+                (SELECT COUNT(*) FROM members m WHERE m.bot_id = b.id AND m.has_seat = 1) \
+         FROM bots b JOIN plans p ON p.code = b.plan_code WHERE b.id = $1",
+    )
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(code, name, included_seats, seat_price_minor, currency, paid, used)| {
+        let plan = Plan { code, name, included_seats, seat_price_minor, currency };
+        let seats = SeatUsage { used, included: plan.included_seats, paid };
+        (plan, seats)
+    }))
+}
+
+pub async fn members_of<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT m.id, u.id, u.name, u.email, m.role, m.has_seat, m.joined_at \
+         FROM members m JOIN users u ON u.id = m.user_id WHERE m.bot_id = $1 ORDER BY u.name, m.id",
+    )
+    .bind(bot.0)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(member_id, user_id, name, email, role, has_seat, joined_at_ms)| {
+            Ok(MemberRow {
+                member_id: MemberId(member_id),
+                user_id: UserId(user_id),
+                name,
+                email,
+                role: parse_role(role)?,
+                has_seat: flag(has_seat),
+                joined_at_ms,
+            })
+        })
+        .collect()
+}
+
+pub async fn record_failed_login<'c>(
+    db: impl Executor<'c, Database = Any>,
+    scope: &str,
+    subject: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO login_attempts (scope, subject, attempted_at) VALUES ($1, $2, $3)")
+        .bind(scope)
+        .bind(subject)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn failed_logins_since<'c>(
+    db: impl Executor<'c, Database = Any>,
+    scope: &str,
+    subject: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_attempts WHERE scope = $1 AND subject = $2 AND attempted_at > $3",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn clear_failed_logins<'c>(
+    db: impl Executor<'c, Database = Any>,
+    scope: &str,
+    subject: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_attempts WHERE scope = $1 AND subject = $2")
+        .bind(scope)
+        .bind(subject)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Old attempts no longer count toward any window; dropped by the housekeeping task.
+pub async fn prune_login_attempts<'c>(db: impl Executor<'c, Database = Any>, before: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_attempts WHERE attempted_at <= $1").bind(before).execute(db).await?;
+    Ok(())
+}
+
+fn parse_role(code: String) -> Result<Role, sqlx::Error> {
+    code.parse().map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
+}

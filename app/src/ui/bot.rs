@@ -1,0 +1,225 @@
+use super::use_session_actions;
+use super::widgets::{ErrorNotice, Loading};
+use crate::api::bots::{open_section, team};
+use crate::domain::policy::{self, Actor};
+use crate::domain::views::{BotMembership, SessionView, TeamView};
+use crate::domain::{AppError, BotId, Tab};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::use_params_map;
+
+fn use_bot_id() -> Memo<Option<BotId>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("bot_id").and_then(|raw| raw.parse().ok()))
+}
+
+#[component]
+pub fn UserMenu(name: String) -> impl IntoView {
+    let actions = use_session_actions();
+    view! {
+        <span class="user">{name}</span>
+        <ActionForm action=actions.log_out attr:class="logout">
+            <button type="submit" class="link-button">"Log out"</button>
+        </ActionForm>
+    }
+}
+
+/// The app shell for one bot: bot switcher, the tabs the member's role opens, and the page.
+#[component]
+pub fn BotLayout() -> impl IntoView {
+    let actions = use_session_actions();
+    let bot_id = use_bot_id();
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match actions.session.await {
+                    Ok(Some(session)) => {
+                        let current = bot_id.get().and_then(|id| session.bots.iter().find(|b| b.bot_id == id).cloned());
+                        match current {
+                            Some(current) => view! { <BotShell session current /> }.into_any(),
+                            None => view! { <ErrorNotice error=AppError::NotFound /> }.into_any(),
+                        }
+                    }
+                    Ok(None) => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
+    let actor = current.actor();
+    let bot = current.bot_id;
+    let others: Vec<BotMembership> = session.bots.iter().filter(|b| b.bot_id != bot).cloned().collect();
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Switchboard"</A>
+            <details class="bot-switcher">
+                <summary aria-label="Switch bot">{current.bot_name.clone()}</summary>
+                <ul>
+                    {others
+                        .into_iter()
+                        .map(|b| view! { <li><A href=format!("/bots/{}/inbox", b.bot_id)>{b.bot_name}</A></li> })
+                        .collect_view()}
+                    <li><A href="/">"All bots / create a bot"</A></li>
+                </ul>
+            </details>
+            <nav class="tabs" aria-label="Sections">
+                <TabLink actor bot tab=Tab::Inbox href="inbox" label="Inbox" />
+                <ComingSoon label="Analytics" />
+                <TabLink actor bot tab=Tab::TeamManager href="team" label="Bot Settings › Team Manager" />
+                <ComingSoon label="Add-ons" />
+            </nav>
+            <span class="spacer"></span>
+            <UserMenu name=session.name.clone() />
+        </header>
+        <Outlet />
+    }
+}
+
+/// A tab the member may open is a link; otherwise it is shown disabled with the policy's reason.
+#[component]
+fn TabLink(actor: Actor, bot: BotId, tab: Tab, href: &'static str, label: &'static str) -> impl IntoView {
+    match policy::can_open_tab(Some(&actor), tab) {
+        Ok(()) => view! { <A href=format!("/bots/{bot}/{href}")>{label}</A> }.into_any(),
+        Err(denied) => view! {
+            <span class="tab disabled" aria-disabled="true" title=denied.to_string()>{label}</span>
+        }
+        .into_any(),
+    }
+}
+
+/// Sections that are planned but not built yet: visible, clearly not clickable.
+#[component]
+fn ComingSoon(label: &'static str) -> impl IntoView {
+    view! {
+        <span class="tab disabled" aria-disabled="true" title="Coming soon">
+            {label} <small>" (soon)"</small>
+        </span>
+    }
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let section = Resource::new(
+        move || bot_id.get(),
+        |bot| async move {
+            match bot {
+                Some(bot) => open_section(bot, Tab::Inbox).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Inbox · Switchboard" />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match section.await {
+                    Ok(member) => view! {
+                        <section class="page inbox">
+                            <h1>"Inbox"</h1>
+                            <p class="seat-status">
+                                {if member.has_seat {
+                                    "You hold an Inbox seat: you can work conversations here."
+                                } else {
+                                    "You can view conversations. You need an Inbox seat to reply, assign or tag — ask an admin."
+                                }}
+                            </p>
+                            <div class="empty-state">
+                                <h2>"No conversations yet"</h2>
+                                <p>"Conversations your bot hands over to a human will appear here."</p>
+                            </div>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let team_view = Resource::new(
+        move || bot_id.get(),
+        |bot| async move {
+            match bot {
+                Some(bot) => team(bot).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Team Manager · Switchboard" />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match team_view.await {
+                    Ok(view) => view! { <TeamTable view /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TeamTable(view: TeamView) -> impl IntoView {
+    let seats = view.seats;
+    view! {
+        <section class="page team">
+            <p class="breadcrumb">"Bot Settings › Team Manager"</p>
+            <h1>"Team"</h1>
+            <p class="seat-counter" data-testid="seat-counter">{seats.summary()}</p>
+            <p class="muted">
+                {format!(
+                    "{} plan: {} included, {} paid · {} free",
+                    view.plan_name,
+                    seats.included,
+                    seats.paid,
+                    seats.free(),
+                )}
+            </p>
+            <table class="members">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Inbox seat"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {view
+                        .members
+                        .into_iter()
+                        .map(|m| {
+                            view! {
+                                <tr data-member-id=m.member_id.to_string()>
+                                    <td>{m.name}</td>
+                                    <td>{m.email}</td>
+                                    <td>{m.role.label()}</td>
+                                    <td>
+                                        {if m.has_seat {
+                                            view! { <span class="badge seat">"Seat"</span> }.into_any()
+                                        } else {
+                                            view! { <span class="badge none">"No seat"</span> }.into_any()
+                                        }}
+                                    </td>
+                                    <td>"Active"</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,83 @@
+use super::use_session_actions;
+use super::widgets::{ActionError, ErrorNotice, Loading};
+use crate::domain::views::SessionView;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let actions = use_session_actions();
+    view! {
+        <Title text="Switchboard" />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match actions.session.await {
+                    Ok(Some(session)) => view! { <YourBots session /> }.into_any(),
+                    Ok(None) => view! { <Welcome /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
+    view! {
+        <section class="welcome">
+            <h1>"Switchboard"</h1>
+            <p>"The shared inbox where your team picks up the conversations your chatbot hands over."</p>
+            <p class="cta">
+                <A href="/signup" attr:class="button">"Sign up"</A>
+                " "
+                <A href="/login" attr:class="button secondary">"Log in"</A>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn YourBots(session: SessionView) -> impl IntoView {
+    let actions = use_session_actions();
+    let has_bots = !session.bots.is_empty();
+    view! {
+        <header class="topbar">
+            <span class="brand">"Switchboard"</span>
+            <span class="spacer"></span>
+            <super::bot::UserMenu name=session.name.clone() />
+        </header>
+        <section class="home">
+            <h1>{format!("Welcome, {}", session.name)}</h1>
+            <Show when=move || has_bots>
+                <h2>"Your bots"</h2>
+            </Show>
+            <ul class="bot-list">
+                {session
+                    .bots
+                    .into_iter()
+                    .map(|bot| {
+                        view! {
+                            <li>
+                                <A href=format!("/bots/{}/inbox", bot.bot_id)>{bot.bot_name}</A>
+                                <span class="muted">{format!(" · {}", bot.role.label())}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <h2>{if has_bots { "Create another bot" } else { "Create your first bot" }}</h2>
+            <p class="muted">"You become its Owner and get its first Inbox seat."</p>
+            <ActionForm action=actions.create_bot attr:class="inline-form">
+                <label>
+                    "Bot name" <input type="text" name="name" required maxlength="60" placeholder="e.g. Acme Support" />
+                </label>
+                <ActionError value=actions.create_bot.value() />
+                <button type="submit" disabled=move || actions.create_bot.pending().get()>
+                    "Create bot"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,67 @@
+use crate::domain::AppError;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Shows the message of the last failed submission of an action, if any.
+#[component]
+pub fn ActionError<S, T>(value: S) -> impl IntoView
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    move || {
+        value.get().and_then(Result::err).map(|err| {
+            view! {
+                <p class="form-error" role="alert">
+                    {err.to_string()}
+                </p>
+            }
+        })
+    }
+}
+
+/// A full-page explanation of an error from loading data.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let hint = match error {
+        AppError::Unauthenticated => Some(view! {
+            <p>
+                <A href="/login">"Log in"</A>
+                " to continue."
+            </p>
+        }),
+        _ => None,
+    };
+    view! {
+        <section class="notice" role="alert">
+            <h2>
+                {match error {
+                    AppError::NotFound => "Not found".to_string(),
+                    AppError::Forbidden(_) => "Not available for your role".to_string(),
+                    _ => "Something is in the way".to_string(),
+                }}
+            </h2>
+            <p>
+                {match &error {
+                    AppError::NotFound => "This page doesn't exist, or you are not a member of this bot.".to_string(),
+                    other => other.to_string(),
+                }}
+            </p>
+            {hint}
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! { <ErrorNotice error=AppError::NotFound /> }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading">"Loading…"</p> }
+}

@@ -1,0 +1,115 @@
+//! Configuration from environment variables (see README "Configuration").
+use app::server::Settings;
+use leptos::config::LeptosOptions;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub site_root: String,
+    pub settings: Settings,
+    pub json_logs: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let addr: SocketAddr = get("SWITCHBOARD_ADDR")
+            .unwrap_or_else(|| DEFAULT_ADDR.into())
+            .parse()
+            .map_err(|e| format!("SWITCHBOARD_ADDR: {e}"))?;
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        app::server::Backend::from_url(&database_url)?;
+        let mut settings = Settings {
+            // Secure cookies need HTTPS: on by default unless we only listen on loopback.
+            secure_cookies: !addr.ip().is_loopback(),
+            ..Settings::default()
+        };
+        if let Some(v) = get("SWITCHBOARD_SECURE_COOKIES") {
+            settings.secure_cookies = parse_bool("SWITCHBOARD_SECURE_COOKIES", &v)?;
+        }
+        if let Some(v) = get("SWITCHBOARD_TRUST_PROXY") {
+            settings.trust_forwarded_for = parse_bool("SWITCHBOARD_TRUST_PROXY", &v)?;
+        }
+        if let Some(v) = get("SWITCHBOARD_SESSION_IDLE_MINUTES") {
+            settings.idle_timeout = Duration::from_secs(60 * parse_positive("SWITCHBOARD_SESSION_IDLE_MINUTES", &v)?);
+        }
+        if let Some(v) = get("SWITCHBOARD_SESSION_MAX_DAYS") {
+            settings.absolute_lifetime = Duration::from_secs(86_400 * parse_positive("SWITCHBOARD_SESSION_MAX_DAYS", &v)?);
+        }
+        let json_logs = match get("SWITCHBOARD_LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => return Err(format!("SWITCHBOARD_LOG_FORMAT must be text or json, not `{other}`")),
+        };
+        Ok(Config {
+            addr,
+            database_url,
+            site_root: get("SWITCHBOARD_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            settings,
+            json_logs,
+        })
+    }
+
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("switchboard")
+            .site_root(self.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(self.addr)
+            .build()
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{key} must be true or false, not `{value}`")),
+    }
+}
+
+fn parse_positive(key: &str, value: &str) -> Result<u64, String> {
+    value.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{key} must be a positive whole number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_local_sqlite_without_secure_cookies() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert!(!c.settings.secure_cookies);
+    }
+
+    #[test]
+    fn public_bind_turns_secure_cookies_on_unless_overridden() {
+        assert!(config(&[("SWITCHBOARD_ADDR", "0.0.0.0:8080")]).unwrap().settings.secure_cookies);
+        let c = config(&[("SWITCHBOARD_ADDR", "0.0.0.0:8080"), ("SWITCHBOARD_SECURE_COOKIES", "false")]).unwrap();
+        assert!(!c.settings.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        assert!(config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().contains("DATABASE_URL"));
+        assert!(config(&[("SWITCHBOARD_SECURE_COOKIES", "maybe")]).unwrap_err().contains("true or false"));
+        assert!(config(&[("SWITCHBOARD_ADDR", "nowhere")]).unwrap_err().contains("SWITCHBOARD_ADDR"));
+    }
+}

@@ -1,0 +1,82 @@
+//! The Switchboard HTTP server: configuration, middleware and the router.
+pub mod config;
+mod middleware;
+
+use app::server::session_store::SqlSessionStore;
+use app::server::{AppState, Db, Settings};
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use config::Config;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "switchboard_session";
+
+/// Builds the whole application for one `AppState` (one database): used by `main` and by tests.
+pub fn app(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+
+    let sessions = SessionManagerLayer::new(SqlSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::try_from(state.settings.idle_timeout)
+                .unwrap_or(tower_sessions::cookie::time::Duration::hours(12)),
+        ));
+
+    Router::new()
+        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir),
+            ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
+        )
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(middleware::require_session))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::same_origin_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.trust_forwarded_for,
+            middleware::client_ip,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+        .with_state(state)
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Connects to the database, applies migrations and assembles the state.
+pub async fn build_state(config: &Config) -> Result<AppState, Box<dyn std::error::Error>> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(state_for(db, config.leptos_options(), config.settings.clone()))
+}
+
+pub fn state_for(db: Db, leptos_options: leptos::config::LeptosOptions, settings: Settings) -> AppState {
+    AppState { db, leptos_options, settings: Arc::new(settings) }
+}

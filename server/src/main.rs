@@ -1,0 +1,94 @@
+use app::server::session_store::SqlSessionStore;
+use std::time::Duration;
+use switchboard::{Config, app, build_state};
+use tower_sessions::ExpiredDeletion;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(problem) => {
+            eprintln!("switchboard: configuration error: {problem}");
+            std::process::exit(2);
+        }
+    };
+    init_logging(config.json_logs);
+
+    let state = match build_state(&config).await {
+        Ok(state) => state,
+        Err(err) => {
+            tracing::error!(error = %err, database = %app::server::db::redact(&config.database_url), "could not open the database");
+            std::process::exit(1);
+        }
+    };
+    spawn_housekeeping(&state);
+
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::error!(error = %err, addr = %config.addr, "could not listen");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!(
+        database = %app::server::db::redact(&config.database_url),
+        "Switchboard is ready on http://{} — open it and sign up to create your first bot",
+        config.addr
+    );
+    let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await {
+        tracing::error!(error = %err, "server error");
+    }
+    state.db.close().await;
+    tracing::info!("Switchboard stopped");
+}
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json { builder.json().init() } else { builder.init() }
+}
+
+/// Expired sessions and stale log-in attempts are removed periodically.
+fn spawn_housekeeping(state: &app::server::AppState) {
+    let store = SqlSessionStore::new(state.db.clone());
+    let db = state.db.clone();
+    let window = state.settings.login_limits.window;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+            let before = app::server::db::now_ms() - window.as_millis() as i64;
+            if let Err(err) = app::server::repo::prune_login_attempts(db.pool(), before).await {
+                tracing::warn!(error = %err, "could not prune log-in attempts");
+            }
+        }
+    });
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -5,52 +5,47 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "auth/sign-up")]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
     use crate::server::{context, services::accounts};
-    context::respond(async {
-        let state = context::state()?;
-        let user = accounts::sign_up(&state.db, &name, &email, &password).await?;
-        context::start_session(user).await?;
-        leptos_axum::redirect("/");
-        Ok(())
-    })
-    .await
+    let state = context::state()?;
+    let user = accounts::sign_up(&state.db, &name, &email, &password).await?;
+    context::start_session(user).await?;
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "auth/log-in")]
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{context, services::accounts};
-    context::respond(async {
-        let state = context::state()?;
-        let ip = context::client_ip();
-        let user = accounts::log_in(&state.db, &state.settings.login_limits, &ip, &email, password).await?;
-        context::start_session(user).await?;
-        leptos_axum::redirect("/");
-        Ok(())
-    })
-    .await
+    let state = context::state()?;
+    let ip = context::client_ip();
+    let user = accounts::log_in(
+        &state.db,
+        &state.settings.login_limits,
+        &ip,
+        &email,
+        password,
+    )
+    .await?;
+    context::start_session(user).await?;
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "auth/log-out")]
 pub async fn log_out() -> Result<(), AppError> {
     use crate::server::context;
-    context::respond(async {
-        context::signed_in_user().await?;
-        context::end_session().await?;
-        leptos_axum::redirect("/login");
-        Ok(())
-    })
-    .await
+    context::signed_in_user().await?;
+    context::end_session().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }
 
 /// Who is signed in, if anyone (public: the UI asks this to decide what to show).
 #[server(prefix = "/api", endpoint = "auth/session")]
 pub async fn current_session() -> Result<Option<SessionView>, AppError> {
     use crate::server::{context, services::accounts};
-    context::respond(async {
-        match context::signed_in_user().await {
-            Ok((state, user)) => accounts::session_view(&state.db, user).await,
-            Err(AppError::Unauthenticated) => Ok(None),
-            Err(other) => Err(other),
-        }
-    })
-    .await
+    match context::signed_in_user().await {
+        Ok((state, user)) => accounts::session_view(&state.db, user).await,
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

@@ -5,32 +5,23 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "bots/create")]
 pub async fn create_bot(name: String) -> Result<BotId, AppError> {
     use crate::server::{context, services::bots};
-    context::respond(async {
-        let (state, user) = context::signed_in_user().await?;
-        let bot = bots::create_bot(&state.db, user, &name).await?;
-        leptos_axum::redirect(&format!("/bots/{bot}/inbox"));
-        Ok(bot)
-    })
-    .await
+    let (state, user) = context::signed_in_user().await?;
+    let bot = bots::create_bot(&state.db, user, &name).await?;
+    leptos_axum::redirect(&format!("/bots/{bot}/inbox"));
+    Ok(bot)
 }
 
 /// The acting member's view of a bot section; 404 if not a member, 403 if the role lacks it.
 #[server(prefix = "/api", endpoint = "bots/section")]
 pub async fn open_section(bot_id: BotId, tab: Tab) -> Result<BotMembership, AppError> {
     use crate::server::{context, services::bots};
-    context::respond(async {
-        let (state, user) = context::signed_in_user().await?;
-        bots::authorize_tab(&state.db, user, bot_id, tab).await
-    })
-    .await
+    let (state, user) = context::signed_in_user().await?;
+    bots::authorize_tab(&state.db, user, bot_id, tab).await
 }
 
 #[server(prefix = "/api", endpoint = "team/list")]
 pub async fn team(bot_id: BotId) -> Result<TeamView, AppError> {
     use crate::server::{context, services::bots};
-    context::respond(async {
-        let (state, user) = context::signed_in_user().await?;
-        bots::team(&state.db, user, bot_id).await
-    })
-    .await
+    let (state, user) = context::signed_in_user().await?;
+    bots::team(&state.db, user, bot_id).await
 }

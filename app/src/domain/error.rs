@@ -1,9 +1,9 @@
 //! The one application error type. Every variant maps to an HTTP status; `Internal` carries no
 //! detail at all — the cause is logged on the server where it happened and never sent.
 use super::policy::Denied;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -44,7 +44,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> u16 {
@@ -105,9 +108,14 @@ mod tests {
     #[test]
     fn denials_map_to_distinct_statuses() {
         assert_eq!(AppError::from(Denied::NotMember).status(), 404);
-        let lacks = Denied::RoleLacks { role: Role::Agent, action: "manage the team".into() };
+        let lacks = Denied::RoleLacks {
+            role: Role::Agent,
+            action: "manage the team".into(),
+        };
         assert_eq!(AppError::from(lacks).status(), 403);
-        let seat = Denied::SeatRequired { action: "reply".into() };
+        let seat = Denied::SeatRequired {
+            action: "reply".into(),
+        };
         assert_eq!(AppError::from(seat).status(), 402);
     }
 

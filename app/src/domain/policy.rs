@@ -71,12 +71,24 @@ mod tests {
 
     #[test]
     fn owner_opens_everything_and_agent_only_inbox() {
-        let owner = Actor { role: Role::Owner, has_seat: true };
-        let agent = Actor { role: Role::Agent, has_seat: false };
-        assert!(Tab::ALL.iter().all(|t| can_open_tab(Some(&owner), *t).is_ok()));
+        let owner = Actor {
+            role: Role::Owner,
+            has_seat: true,
+        };
+        let agent = Actor {
+            role: Role::Agent,
+            has_seat: false,
+        };
+        assert!(
+            Tab::ALL
+                .iter()
+                .all(|t| can_open_tab(Some(&owner), *t).is_ok())
+        );
         assert_eq!(can_open_tab(Some(&agent), Tab::Inbox), Ok(()));
         assert_eq!(
-            can_open_tab(Some(&agent), Tab::TeamManager).unwrap_err().to_string(),
+            can_open_tab(Some(&agent), Tab::TeamManager)
+                .unwrap_err()
+                .to_string(),
             "Agents cannot open Team Manager."
         );
     }

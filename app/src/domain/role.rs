@@ -94,11 +94,27 @@ impl Role {
     pub fn tabs(self) -> &'static [Tab] {
         use Tab::*;
         match self {
-            Role::Owner | Role::Admin => &[Inbox, Analytics, TeamManager, Billing, Channels, Flows, Settings],
+            Role::Owner | Role::Admin => &[
+                Inbox,
+                Analytics,
+                TeamManager,
+                Billing,
+                Channels,
+                Flows,
+                Settings,
+            ],
             Role::Editor => &[Inbox, Analytics, Channels, Flows, Settings],
             Role::Agent => &[Inbox],
             Role::Analyst => &[Analytics],
-            Role::Viewer => &[Inbox, Analytics, TeamManager, Billing, Channels, Flows, Settings],
+            Role::Viewer => &[
+                Inbox,
+                Analytics,
+                TeamManager,
+                Billing,
+                Channels,
+                Flows,
+                Settings,
+            ],
             Role::Supervisor => &[TeamManager],
             Role::AppManager => &[Channels],
         }
@@ -151,7 +167,10 @@ mod tests {
 
     #[test]
     fn only_owner_admin_agent_hold_seats() {
-        let eligible: Vec<Role> = Role::ALL.into_iter().filter(|r| r.seat_eligible()).collect();
+        let eligible: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.seat_eligible())
+            .collect();
         assert_eq!(eligible, vec![Role::Owner, Role::Admin, Role::Agent]);
     }
 }

@@ -25,7 +25,10 @@ pub struct BotMembership {
 
 impl BotMembership {
     pub fn actor(&self) -> Actor {
-        Actor { role: self.role, has_seat: self.has_seat }
+        Actor {
+            role: self.role,
+            has_seat: self.has_seat,
+        }
     }
 }
 

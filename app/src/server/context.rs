@@ -1,5 +1,5 @@
 //! What a server function needs from the request: the app state, the session, the signed-in
-//! user and the client address — plus `respond`, which gives an error its HTTP status.
+//! user and the client address.
 use super::db::now_ms;
 use super::state::AppState;
 use crate::domain::{AppError, UserId};
@@ -54,8 +54,14 @@ pub async fn has_signed_in_user(session: &Session) -> bool {
 pub async fn start_session(user: UserId) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_ID, user.0).await.map_err(session_error)?;
-    session.insert(SIGNED_IN_AT, now_ms()).await.map_err(session_error)?;
+    session
+        .insert(USER_ID, user.0)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT, now_ms())
+        .await
+        .map_err(session_error)?;
     Ok(())
 }
 
@@ -68,18 +74,6 @@ pub fn client_ip() -> String {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// Every server function runs its body through here so its error carries the right HTTP status.
-pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    let result = body.await;
-    if let Err(err) = &result {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            let status = http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            response.set_status(status);
-        }
-    }
-    result
 }
 
 fn session_error(err: tower_sessions::session::Error) -> AppError {

@@ -21,7 +21,10 @@ impl Backend {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Backend::Postgres)
         } else {
-            Err(format!("DATABASE_URL must start with sqlite:// or postgres:// (got `{}`)", redact(url)))
+            Err(format!(
+                "DATABASE_URL must start with sqlite:// or postgres:// (got `{}`)",
+                redact(url)
+            ))
         }
     }
 }
@@ -167,14 +170,23 @@ mod tests {
     #[test]
     fn backend_is_chosen_by_scheme() {
         assert_eq!(Backend::from_url("sqlite://data/x.db"), Ok(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db"), Ok(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://u@h/db"), Ok(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db"),
+            Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db"),
+            Ok(Backend::Postgres)
+        );
         assert!(Backend::from_url("mysql://u@h/db").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://sb:secret@db:5432/sb"), "postgres://sb:***@db:5432/sb");
+        assert_eq!(
+            redact("postgres://sb:secret@db:5432/sb"),
+            "postgres://sb:***@db:5432/sb"
+        );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 

@@ -42,22 +42,31 @@ pub async fn credentials_by_email<'c>(
     db: impl Executor<'c, Database = Any>,
     email: &str,
 ) -> Result<Option<UserCredentials>, sqlx::Error> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|(id, password_hash)| UserCredentials { id: UserId(id), password_hash }))
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(id, password_hash)| UserCredentials {
+        id: UserId(id),
+        password_hash,
+    }))
 }
 
 pub async fn user_profile<'c>(
     db: impl Executor<'c, Database = Any>,
     user: UserId,
 ) -> Result<Option<UserProfile>, sqlx::Error> {
-    let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1")
-        .bind(user.0)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|(id, name, email)| UserProfile { id: UserId(id), name, email }))
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(id, name, email)| UserProfile {
+        id: UserId(id),
+        name,
+        email,
+    }))
 }
 
 pub async fn insert_bot<'c>(
@@ -104,7 +113,12 @@ type MembershipTuple = (i64, String, String, i64);
 
 fn membership(row: MembershipTuple) -> Result<BotMembership, sqlx::Error> {
     let (bot_id, bot_name, role, has_seat) = row;
-    Ok(BotMembership { bot_id: BotId(bot_id), bot_name, role: parse_role(role)?, has_seat: flag(has_seat) })
+    Ok(BotMembership {
+        bot_id: BotId(bot_id),
+        bot_name,
+        role: parse_role(role)?,
+        has_seat: flag(has_seat),
+    })
 }
 
 /// The acting user's membership of one bot, read fresh (no caching: a revoked seat or
@@ -151,11 +165,23 @@ pub async fn plan_and_seats<'c>(
     .bind(bot.0)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(code, name, included_seats, seat_price_minor, currency, paid, used)| {
-        let plan = Plan { code, name, included_seats, seat_price_minor, currency };
-        let seats = SeatUsage { used, included: plan.included_seats, paid };
-        (plan, seats)
-    }))
+    Ok(row.map(
+        |(code, name, included_seats, seat_price_minor, currency, paid, used)| {
+            let plan = Plan {
+                code,
+                name,
+                included_seats,
+                seat_price_minor,
+                currency,
+            };
+            let seats = SeatUsage {
+                used,
+                included: plan.included_seats,
+                paid,
+            };
+            (plan, seats)
+        },
+    ))
 }
 
 pub async fn members_of<'c>(
@@ -170,17 +196,19 @@ pub async fn members_of<'c>(
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|(member_id, user_id, name, email, role, has_seat, joined_at_ms)| {
-            Ok(MemberRow {
-                member_id: MemberId(member_id),
-                user_id: UserId(user_id),
-                name,
-                email,
-                role: parse_role(role)?,
-                has_seat: flag(has_seat),
-                joined_at_ms,
-            })
-        })
+        .map(
+            |(member_id, user_id, name, email, role, has_seat, joined_at_ms)| {
+                Ok(MemberRow {
+                    member_id: MemberId(member_id),
+                    user_id: UserId(user_id),
+                    name,
+                    email,
+                    role: parse_role(role)?,
+                    has_seat: flag(has_seat),
+                    joined_at_ms,
+                })
+            },
+        )
         .collect()
 }
 
@@ -229,11 +257,18 @@ pub async fn clear_failed_logins<'c>(
 }
 
 /// Old attempts no longer count toward any window; dropped by the housekeeping task.
-pub async fn prune_login_attempts<'c>(db: impl Executor<'c, Database = Any>, before: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_attempts WHERE attempted_at <= $1").bind(before).execute(db).await?;
+pub async fn prune_login_attempts<'c>(
+    db: impl Executor<'c, Database = Any>,
+    before: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_attempts WHERE attempted_at <= $1")
+        .bind(before)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 fn parse_role(code: String) -> Result<Role, sqlx::Error> {
-    code.parse().map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
+    code.parse()
+        .map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
 }

@@ -64,7 +64,13 @@ pub fn App() -> impl IntoView {
         },
         |_| current_session(),
     );
-    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, session });
+    provide_context(SessionActions {
+        sign_up,
+        log_in,
+        log_out,
+        create_bot,
+        session,
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css" />

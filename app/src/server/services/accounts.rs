@@ -5,7 +5,6 @@ use crate::server::db::{Db, now_ms};
 use crate::server::state::LoginLimits;
 use crate::server::{password, repo};
 
-
 pub async fn sign_up(db: &Db, name: &str, email: &str, password: &str) -> Result<UserId, AppError> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
@@ -13,7 +12,9 @@ pub async fn sign_up(db: &Db, name: &str, email: &str, password: &str) -> Result
     let hash = password::hash(password).await?;
     repo::insert_user(db.pool(), email.as_str(), name.as_str(), &hash, now_ms())
         .await?
-        .ok_or_else(|| AppError::Conflict("An account with this email already exists. Log in instead.".into()))
+        .ok_or_else(|| {
+            AppError::Conflict("An account with this email already exists. Log in instead.".into())
+        })
 }
 
 /// Checks credentials. Unknown email and wrong password answer identically (same error, same
@@ -58,7 +59,14 @@ pub async fn log_in(
 
 /// The signed-in user with their bots; `None` if the account no longer exists.
 pub async fn session_view(db: &Db, user: UserId) -> Result<Option<SessionView>, AppError> {
-    let Some(profile) = repo::user_profile(db.pool(), user).await? else { return Ok(None) };
+    let Some(profile) = repo::user_profile(db.pool(), user).await? else {
+        return Ok(None);
+    };
     let bots = repo::memberships_of(db.pool(), user).await?;
-    Ok(Some(SessionView { user_id: profile.id, name: profile.name, email: profile.email, bots }))
+    Ok(Some(SessionView {
+        user_id: profile.id,
+        name: profile.name,
+        email: profile.email,
+        bots,
+    }))
 }

@@ -10,9 +10,6 @@ staging=target/site.staging
 rm -rf "$staging" && mkdir -p "$staging/pkg"
 
 log "browser bundle (wasm32, profile wasm-release)"
-# `erase_components` type-erases Leptos components: the same markup, a much smaller bundle.
-# Set for the wasm target only, so the server and the tests keep one set of flags.
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components" \
 cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 wasm-bindgen --target web --no-typescript --out-name switchboard --out-dir "$staging/pkg" \
   target/wasm32-unknown-unknown/wasm-release/frontend.wasm

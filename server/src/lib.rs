@@ -14,9 +14,10 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+use tracing::Level;
 
 pub use config::Config;
 
@@ -71,7 +72,11 @@ pub fn app(state: AppState) -> Router {
             state.settings.trust_forwarded_for,
             middleware::client_ip,
         ))
-        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
 }
 

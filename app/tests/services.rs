@@ -12,27 +12,19 @@ use std::time::Duration;
 const PASSWORD: &str = "correct horse battery";
 
 fn limits() -> LoginLimits {
-    LoginLimits {
-        window: Duration::from_secs(900),
-        per_ip: 30,
-        per_email: 5,
-    }
+    LoginLimits { window: Duration::from_secs(900), per_ip: 30, per_email: 5 }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_up_normalises_email_and_rejects_duplicates() {
     let t = TestDb::new().await;
-    let user = accounts::sign_up(&t.db, "Ada", "  Ada@Example.com ", PASSWORD)
-        .await
-        .unwrap();
+    let user = accounts::sign_up(&t.db, "Ada", "  Ada@Example.com ", PASSWORD).await.unwrap();
     let view = accounts::session_view(&t.db, user).await.unwrap().unwrap();
     assert_eq!(view.email, "ada@example.com");
     assert_eq!(view.name, "Ada");
     assert!(view.bots.is_empty());
 
-    let again = accounts::sign_up(&t.db, "Ada Again", "ADA@example.com", PASSWORD)
-        .await
-        .unwrap_err();
+    let again = accounts::sign_up(&t.db, "Ada Again", "ADA@example.com", PASSWORD).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict(_)), "{again:?}");
     assert_eq!(again.status(), 409);
 }
@@ -40,59 +32,25 @@ async fn sign_up_normalises_email_and_rejects_duplicates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_up_rejects_bad_input_and_stores_nothing() {
     let t = TestDb::new().await;
-    let short = accounts::sign_up(&t.db, "Ada", "ada@example.com", "short")
-        .await
-        .unwrap_err();
+    let short = accounts::sign_up(&t.db, "Ada", "ada@example.com", "short").await.unwrap_err();
     assert_eq!(short.field(), Some("password"));
-    let email = accounts::sign_up(&t.db, "Ada", "not-an-email", PASSWORD)
-        .await
-        .unwrap_err();
+    let email = accounts::sign_up(&t.db, "Ada", "not-an-email", PASSWORD).await.unwrap_err();
     assert_eq!(email.field(), Some("email"));
-    let name = accounts::sign_up(&t.db, "   ", "ada@example.com", PASSWORD)
-        .await
-        .unwrap_err();
+    let name = accounts::sign_up(&t.db, "   ", "ada@example.com", PASSWORD).await.unwrap_err();
     assert_eq!(name.field(), Some("name"));
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.db.pool()).await.unwrap();
     assert_eq!(users, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn log_in_answers_unknown_email_and_wrong_password_alike() {
     let t = TestDb::new().await;
-    let user = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let ok = accounts::log_in(
-        &t.db,
-        &limits(),
-        "10.0.0.1",
-        "ADA@example.com",
-        PASSWORD.into(),
-    )
-    .await
-    .unwrap();
+    let user = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let ok = accounts::log_in(&t.db, &limits(), "10.0.0.1", "ADA@example.com", PASSWORD.into()).await.unwrap();
     assert_eq!(ok, user);
-    let wrong = accounts::log_in(
-        &t.db,
-        &limits(),
-        "10.0.0.1",
-        "ada@example.com",
-        "wrong password".into(),
-    )
-    .await
-    .unwrap_err();
-    let unknown = accounts::log_in(
-        &t.db,
-        &limits(),
-        "10.0.0.1",
-        "bob@example.com",
-        PASSWORD.into(),
-    )
-    .await
-    .unwrap_err();
+    let wrong =
+        accounts::log_in(&t.db, &limits(), "10.0.0.1", "ada@example.com", "wrong password".into()).await.unwrap_err();
+    let unknown = accounts::log_in(&t.db, &limits(), "10.0.0.1", "bob@example.com", PASSWORD.into()).await.unwrap_err();
     assert_eq!(wrong, AppError::BadCredentials);
     assert_eq!(wrong, unknown);
     assert_eq!(wrong.to_string(), unknown.to_string());
@@ -101,38 +59,15 @@ async fn log_in_answers_unknown_email_and_wrong_password_alike() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn log_in_is_rate_limited_per_email_and_per_ip() {
     let t = TestDb::new().await;
-    accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let limits = LoginLimits {
-        window: Duration::from_secs(900),
-        per_ip: 5,
-        per_email: 3,
-    };
+    accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let limits = LoginLimits { window: Duration::from_secs(900), per_ip: 5, per_email: 3 };
     for _ in 0..3 {
-        let err = accounts::log_in(
-            &t.db,
-            &limits,
-            "10.0.0.1",
-            "ada@example.com",
-            "nope nope".into(),
-        )
-        .await;
+        let err = accounts::log_in(&t.db, &limits, "10.0.0.1", "ada@example.com", "nope nope".into()).await;
         assert_eq!(err.unwrap_err(), AppError::BadCredentials);
     }
     // Even the right password is refused while the email is locked out.
-    let locked = accounts::log_in(
-        &t.db,
-        &limits,
-        "10.0.0.2",
-        "ada@example.com",
-        PASSWORD.into(),
-    )
-    .await;
-    assert!(
-        matches!(locked, Err(AppError::RateLimited(_))),
-        "{locked:?}"
-    );
+    let locked = accounts::log_in(&t.db, &limits, "10.0.0.2", "ada@example.com", PASSWORD.into()).await;
+    assert!(matches!(locked, Err(AppError::RateLimited(_))), "{locked:?}");
     assert_eq!(locked.unwrap_err().status(), 429);
 
     // Per address: many emails from one address.
@@ -140,26 +75,15 @@ async fn log_in_is_rate_limited_per_email_and_per_ip() {
         let email = format!("nobody{i}@example.com");
         let _ = accounts::log_in(&t.db, &limits, "10.0.0.9", &email, "nope nope".into()).await;
     }
-    let by_ip = accounts::log_in(
-        &t.db,
-        &limits,
-        "10.0.0.9",
-        "someone@example.com",
-        "nope nope".into(),
-    )
-    .await;
+    let by_ip = accounts::log_in(&t.db, &limits, "10.0.0.9", "someone@example.com", "nope nope".into()).await;
     assert!(matches!(by_ip, Err(AppError::RateLimited(_))), "{by_ip:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn creating_a_bot_makes_the_creator_its_seated_owner() {
     let t = TestDb::new().await;
-    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let bot = bots::create_bot(&t.db, ada, "  Acme Support ")
-        .await
-        .unwrap();
+    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let bot = bots::create_bot(&t.db, ada, "  Acme Support ").await.unwrap();
 
     let team = bots::team(&t.db, ada, bot).await.unwrap();
     assert_eq!(team.plan_name, "Free");
@@ -168,10 +92,7 @@ async fn creating_a_bot_makes_the_creator_its_seated_owner() {
     assert_eq!(team.seats.summary(), "Inbox seats: 1 of 1 used");
     assert_eq!(team.members.len(), 1);
     let owner = &team.members[0];
-    assert_eq!(
-        (owner.user_id, owner.role, owner.has_seat),
-        (ada, Role::Owner, true)
-    );
+    assert_eq!((owner.user_id, owner.role, owner.has_seat), (ada, Role::Owner, true));
 
     let view = accounts::session_view(&t.db, ada).await.unwrap().unwrap();
     assert_eq!(view.bots.len(), 1);
@@ -181,45 +102,25 @@ async fn creating_a_bot_makes_the_creator_its_seated_owner() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bot_names_are_validated() {
     let t = TestDb::new().await;
-    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
     let err = bots::create_bot(&t.db, ada, " ").await.unwrap_err();
     assert_eq!(err.field(), Some("name"));
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bots")
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bots").fetch_one(t.db.pool()).await.unwrap();
     assert_eq!(count, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tenants_never_see_each_others_bots() {
     let t = TestDb::new().await;
-    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let bob = accounts::sign_up(&t.db, "Bob", "bob@example.com", PASSWORD)
-        .await
-        .unwrap();
+    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let bob = accounts::sign_up(&t.db, "Bob", "bob@example.com", PASSWORD).await.unwrap();
     let ada_bot = bots::create_bot(&t.db, ada, "Ada's bot").await.unwrap();
     let bob_bot = bots::create_bot(&t.db, bob, "Bob's bot").await.unwrap();
 
-    assert_eq!(
-        bots::team(&t.db, bob, ada_bot).await.unwrap_err(),
-        AppError::NotFound
-    );
-    assert_eq!(
-        bots::authorize_tab(&t.db, bob, ada_bot, Tab::Inbox)
-            .await
-            .unwrap_err(),
-        AppError::NotFound
-    );
+    assert_eq!(bots::team(&t.db, bob, ada_bot).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(bots::authorize_tab(&t.db, bob, ada_bot, Tab::Inbox).await.unwrap_err(), AppError::NotFound);
     let bob_view = accounts::session_view(&t.db, bob).await.unwrap().unwrap();
-    assert_eq!(
-        bob_view.bots.iter().map(|b| b.bot_id).collect::<Vec<_>>(),
-        vec![bob_bot]
-    );
+    assert_eq!(bob_view.bots.iter().map(|b| b.bot_id).collect::<Vec<_>>(), vec![bob_bot]);
     // Each team lists only its own members.
     let ada_team = bots::team(&t.db, ada, ada_bot).await.unwrap();
     assert!(ada_team.members.iter().all(|m| m.user_id == ada));
@@ -228,92 +129,48 @@ async fn tenants_never_see_each_others_bots() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_user_can_belong_to_several_bots_with_different_roles() {
     let t = TestDb::new().await;
-    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let bob = accounts::sign_up(&t.db, "Bob", "bob@example.com", PASSWORD)
-        .await
-        .unwrap();
+    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let bob = accounts::sign_up(&t.db, "Bob", "bob@example.com", PASSWORD).await.unwrap();
     let ada_bot = bots::create_bot(&t.db, ada, "Alpha").await.unwrap();
     let bob_bot = bots::create_bot(&t.db, bob, "Beta").await.unwrap();
     // Memberships by invitation arrive with the team issue; insert one directly here.
-    repo::insert_member(t.db.pool(), bob_bot, ada, Role::Analyst, false, now_ms())
-        .await
-        .unwrap();
+    repo::insert_member(t.db.pool(), bob_bot, ada, Role::Analyst, false, now_ms()).await.unwrap();
 
     let view = accounts::session_view(&t.db, ada).await.unwrap().unwrap();
-    let roles: Vec<(String, Role)> = view
-        .bots
-        .iter()
-        .map(|b| (b.bot_name.clone(), b.role))
-        .collect();
-    assert_eq!(
-        roles,
-        vec![
-            ("Alpha".into(), Role::Owner),
-            ("Beta".into(), Role::Analyst)
-        ]
-    );
+    let roles: Vec<(String, Role)> = view.bots.iter().map(|b| (b.bot_name.clone(), b.role)).collect();
+    assert_eq!(roles, vec![("Alpha".into(), Role::Owner), ("Beta".into(), Role::Analyst)]);
 
     // The analyst's role does not open Team Manager or the Inbox of Beta; the policy says why.
     let err = bots::team(&t.db, ada, bob_bot).await.unwrap_err();
-    assert_eq!(
-        err,
-        AppError::Forbidden("Analysts cannot open Team Manager.".into())
-    );
+    assert_eq!(err, AppError::Forbidden("Only Owners, Admins, Viewers and Supervisors can view the team.".into()));
     assert_eq!(err.status(), 403);
-    assert!(
-        bots::authorize_tab(&t.db, ada, bob_bot, Tab::Inbox)
-            .await
-            .is_err()
-    );
-    assert!(
-        bots::authorize_tab(&t.db, ada, ada_bot, Tab::Inbox)
-            .await
-            .is_ok()
-    );
+    assert!(bots::authorize_tab(&t.db, ada, bob_bot, Tab::Inbox).await.is_err());
+    assert!(bots::authorize_tab(&t.db, ada, ada_bot, Tab::Inbox).await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_database_refuses_a_seat_for_an_ineligible_role() {
     let t = TestDb::new().await;
-    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let bob = accounts::sign_up(&t.db, "Bob", "bob@example.com", PASSWORD)
-        .await
-        .unwrap();
+    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let bob = accounts::sign_up(&t.db, "Bob", "bob@example.com", PASSWORD).await.unwrap();
     let bot = bots::create_bot(&t.db, ada, "Alpha").await.unwrap();
     let refused = repo::insert_member(t.db.pool(), bot, bob, Role::Analyst, true, now_ms()).await;
-    assert!(
-        refused.is_err(),
-        "CHECK constraint must refuse a seated analyst"
-    );
+    assert!(refused.is_err(), "CHECK constraint must refuse a seated analyst");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_bot_creation_never_fails_with_busy_errors() {
     let t = TestDb::new().await;
-    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..24 {
         let db = t.db.clone();
-        tasks.push(tokio::spawn(async move {
-            bots::create_bot(&db, ada, &format!("Bot {i:02}")).await
-        }));
+        tasks.push(tokio::spawn(async move { bots::create_bot(&db, ada, &format!("Bot {i:02}")).await }));
     }
     for task in tasks {
-        task.await
-            .unwrap()
-            .expect("every concurrent create succeeds");
+        task.await.unwrap().expect("every concurrent create succeeds");
     }
     let view = accounts::session_view(&t.db, ada).await.unwrap().unwrap();
     assert_eq!(view.bots.len(), 24);
-    assert!(
-        view.bots
-            .iter()
-            .all(|b| b.role == Role::Owner && b.has_seat)
-    );
+    assert!(view.bots.iter().all(|b| b.role == Role::Owner && b.has_seat));
 }

@@ -40,8 +40,7 @@ impl Config {
             settings.trust_forwarded_for = parse_bool("SWITCHBOARD_TRUST_PROXY", &v)?;
         }
         if let Some(v) = get("SWITCHBOARD_SESSION_IDLE_MINUTES") {
-            settings.idle_timeout =
-                Duration::from_secs(60 * parse_positive("SWITCHBOARD_SESSION_IDLE_MINUTES", &v)?);
+            settings.idle_timeout = Duration::from_secs(60 * parse_positive("SWITCHBOARD_SESSION_IDLE_MINUTES", &v)?);
         }
         if let Some(v) = get("SWITCHBOARD_SESSION_MAX_DAYS") {
             settings.absolute_lifetime =
@@ -51,9 +50,7 @@ impl Config {
             None | Some("text") => false,
             Some("json") => true,
             Some(other) => {
-                return Err(format!(
-                    "SWITCHBOARD_LOG_FORMAT must be text or json, not `{other}`"
-                ));
+                return Err(format!("SWITCHBOARD_LOG_FORMAT must be text or json, not `{other}`"));
             }
         };
         Ok(Config {
@@ -84,11 +81,7 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
 }
 
 fn parse_positive(key: &str, value: &str) -> Result<u64, String> {
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("{key} must be a positive whole number"))
+    value.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{key} must be a positive whole number"))
 }
 
 #[cfg(test)]
@@ -97,10 +90,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -114,36 +104,15 @@ mod tests {
 
     #[test]
     fn public_bind_turns_secure_cookies_on_unless_overridden() {
-        assert!(
-            config(&[("SWITCHBOARD_ADDR", "0.0.0.0:8080")])
-                .unwrap()
-                .settings
-                .secure_cookies
-        );
-        let c = config(&[
-            ("SWITCHBOARD_ADDR", "0.0.0.0:8080"),
-            ("SWITCHBOARD_SECURE_COOKIES", "false"),
-        ])
-        .unwrap();
+        assert!(config(&[("SWITCHBOARD_ADDR", "0.0.0.0:8080")]).unwrap().settings.secure_cookies);
+        let c = config(&[("SWITCHBOARD_ADDR", "0.0.0.0:8080"), ("SWITCHBOARD_SECURE_COOKIES", "false")]).unwrap();
         assert!(!c.settings.secure_cookies);
     }
 
     #[test]
     fn bad_values_are_explained() {
-        assert!(
-            config(&[("DATABASE_URL", "mysql://x")])
-                .unwrap_err()
-                .contains("DATABASE_URL")
-        );
-        assert!(
-            config(&[("SWITCHBOARD_SECURE_COOKIES", "maybe")])
-                .unwrap_err()
-                .contains("true or false")
-        );
-        assert!(
-            config(&[("SWITCHBOARD_ADDR", "nowhere")])
-                .unwrap_err()
-                .contains("SWITCHBOARD_ADDR")
-        );
+        assert!(config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().contains("DATABASE_URL"));
+        assert!(config(&[("SWITCHBOARD_SECURE_COOKIES", "maybe")]).unwrap_err().contains("true or false"));
+        assert!(config(&[("SWITCHBOARD_ADDR", "nowhere")]).unwrap_err().contains("SWITCHBOARD_ADDR"));
     }
 }

@@ -45,33 +45,22 @@ pub fn app(state: AppState) -> Router {
         ));
 
     Router::new()
-        .route(
-            "/api/{*fn_name}",
-            post(server_fn_handler).get(server_fn_handler),
-        )
+        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
+            ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(middleware::error_status))
         .layer(axum::middleware::from_fn(middleware::require_session))
         .layer(sessions)
         .layer(axum::middleware::from_fn(middleware::same_origin_writes))
-        .layer(axum::middleware::from_fn_with_state(
-            state.settings.trust_forwarded_for,
-            middleware::client_ip,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.settings.trust_forwarded_for, middleware::client_ip))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(middleware::request_span)
@@ -88,21 +77,9 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 pub async fn build_state(config: &Config) -> Result<AppState, Box<dyn std::error::Error>> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
-    Ok(state_for(
-        db,
-        config.leptos_options(),
-        config.settings.clone(),
-    ))
+    Ok(state_for(db, config.leptos_options(), config.settings.clone()))
 }
 
-pub fn state_for(
-    db: Db,
-    leptos_options: leptos::config::LeptosOptions,
-    settings: Settings,
-) -> AppState {
-    AppState {
-        db,
-        leptos_options,
-        settings: Arc::new(settings),
-    }
+pub fn state_for(db: Db, leptos_options: leptos::config::LeptosOptions, settings: Settings) -> AppState {
+    AppState { db, leptos_options, settings: Arc::new(settings) }
 }

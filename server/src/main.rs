@@ -37,10 +37,7 @@ async fn main() {
         config.addr
     );
     let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    if let Err(err) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-    {
+    if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await {
         tracing::error!(error = %err, "server error");
     }
     state.db.close().await;
@@ -48,14 +45,9 @@ async fn main() {
 }
 
 fn init_logging(json: bool) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if json {
-        builder.json().init()
-    } else {
-        builder.init()
-    }
+    if json { builder.json().init() } else { builder.init() }
 }
 
 /// Expired sessions and stale log-in attempts are removed periodically.

@@ -25,14 +25,8 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let origin_host = origin
-                .split_once("://")
-                .map(|(_, rest)| rest)
-                .unwrap_or("null");
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
             !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
         }
     }
@@ -48,14 +42,8 @@ pub async fn require_session(req: Request, next: Next) -> Response {
             None => false,
         };
         if !signed_in {
-            let body =
-                serde_json::to_string(&app::domain::AppError::Unauthenticated).unwrap_or_default();
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::CONTENT_TYPE, "application/json")],
-                body,
-            )
-                .into_response();
+            let body = serde_json::to_string(&app::domain::AppError::Unauthenticated).unwrap_or_default();
+            return (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
         }
     }
     next.run(req).await
@@ -76,33 +64,21 @@ pub async fn error_status(req: Request, next: Next) -> Response {
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response(),
     };
     if let Ok(err) = serde_json::from_slice::<app::domain::AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Records the client address for rate limiting: the socket peer, or the left-most
 /// `X-Forwarded-For` entry when configured to trust a proxy in front.
-pub async fn client_ip(
-    State(trust_forwarded_for): State<bool>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn client_ip(State(trust_forwarded_for): State<bool>, mut req: Request, next: Next) -> Response {
     let forwarded = trust_forwarded_for
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-        })
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
         .flatten()
         .and_then(|v| v.split(',').next())
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty());
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(ClientIp(ip));
     next.run(req).await
@@ -126,30 +102,12 @@ mod tests {
 
     #[test]
     fn same_origin_rules() {
-        assert!(is_same_origin(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(!is_same_origin(&headers(&[(
-            "sec-fetch-site",
-            "cross-site"
-        )])));
-        assert!(!is_same_origin(&headers(&[(
-            "sec-fetch-site",
-            "same-site"
-        )])));
-        assert!(is_same_origin(&headers(&[
-            ("origin", "http://127.0.0.1:3000"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            ("origin", "null"),
-            ("host", "127.0.0.1:3000")
-        ])));
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(is_same_origin(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
+        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
+        assert!(!is_same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
         assert!(is_same_origin(&headers(&[])));
     }
 }

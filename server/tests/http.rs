@@ -42,15 +42,9 @@ impl TestApp {
 
     async fn with_settings(settings: Settings) -> TestApp {
         let db = TestDb::new().await;
-        let options = leptos::config::LeptosOptions::builder()
-            .output_name("switchboard")
-            .build();
+        let options = leptos::config::LeptosOptions::builder().output_name("switchboard").build();
         let state = state_for(db.db.clone(), options, settings);
-        TestApp {
-            router: app(state.clone()),
-            state,
-            _db: db,
-        }
+        TestApp { router: app(state.clone()), state, _db: db }
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {
@@ -64,18 +58,12 @@ impl TestApp {
             .find(|v| v.starts_with(SESSION_COOKIE))
             .map(|v| v.split(';').next().unwrap().to_string());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            cookie,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Reply { status, cookie, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// A server function call as the browser's fetch makes it (same-origin).
     async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
-        self.call_with(path, form, cookie, &[("sec-fetch-site", "same-origin")])
-            .await
+        self.call_with(path, form, cookie, &[("sec-fetch-site", "same-origin")]).await
     }
 
     async fn call_with(
@@ -100,9 +88,7 @@ impl TestApp {
     }
 
     async fn page(&self, path: &str, cookie: Option<&str>) -> Reply {
-        let mut request = Request::get(path)
-            .header(header::HOST, "localhost")
-            .header(header::ACCEPT, "text/html");
+        let mut request = Request::get(path).header(header::HOST, "localhost").header(header::ACCEPT, "text/html");
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
@@ -112,15 +98,7 @@ impl TestApp {
     /// Signs up and returns the session cookie.
     async fn sign_up(&self, name: &str, email: &str) -> String {
         let reply = self
-            .call(
-                "/api/auth/sign-up",
-                &[
-                    ("name", name),
-                    ("email", email),
-                    ("password", "correct horse battery"),
-                ],
-                None,
-            )
+            .call("/api/auth/sign-up", &[("name", name), ("email", email), ("password", "correct horse battery")], None)
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         reply.cookie.expect("sign-up sets a session cookie")
@@ -133,18 +111,13 @@ impl TestApp {
     }
 
     async fn create_bot(&self, cookie: &str, name: &str) -> i64 {
-        let reply = self
-            .call("/api/bots/create", &[("name", name)], Some(cookie))
-            .await;
+        let reply = self.call("/api/bots/create", &[("name", name)], Some(cookie)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         reply.json()
     }
 
     async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(self.state.db.pool())
-            .await
-            .unwrap()
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.state.db.pool()).await.unwrap()
     }
 }
 
@@ -154,28 +127,15 @@ async fn sign_up_starts_a_session_with_safe_cookie_attributes() {
     let reply = t
         .call(
             "/api/auth/sign-up",
-            &[
-                ("name", "Ada"),
-                ("email", "ada@example.com"),
-                ("password", "correct horse battery"),
-            ],
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", "correct horse battery")],
             None,
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let set_cookie = reply
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
-    assert!(
-        !set_cookie.contains("Secure"),
-        "local default is not Secure: {set_cookie}"
-    );
+    assert!(!set_cookie.contains("Secure"), "local default is not Secure: {set_cookie}");
     let cookie = reply.cookie.unwrap();
     let session = t.session(&cookie).await.expect("signed in");
     assert_eq!(session.email, "ada@example.com");
@@ -183,28 +143,15 @@ async fn sign_up_starts_a_session_with_safe_cookie_attributes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secure_cookies_when_configured() {
-    let t = TestApp::with_settings(Settings {
-        secure_cookies: true,
-        ..Settings::default()
-    })
-    .await;
+    let t = TestApp::with_settings(Settings { secure_cookies: true, ..Settings::default() }).await;
     let reply = t
         .call(
             "/api/auth/sign-up",
-            &[
-                ("name", "Ada"),
-                ("email", "ada@example.com"),
-                ("password", "correct horse battery"),
-            ],
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", "correct horse battery")],
             None,
         )
         .await;
-    let set_cookie = reply
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
 }
 
@@ -215,11 +162,7 @@ async fn duplicate_sign_up_is_a_clear_conflict() {
     let reply = t
         .call(
             "/api/auth/sign-up",
-            &[
-                ("name", "Ada"),
-                ("email", "ADA@example.com"),
-                ("password", "correct horse battery"),
-            ],
+            &[("name", "Ada"), ("email", "ADA@example.com"), ("password", "correct horse battery")],
             None,
         )
         .await;
@@ -232,15 +175,7 @@ async fn duplicate_sign_up_is_a_clear_conflict() {
 async fn invalid_sign_up_is_422_naming_the_field() {
     let t = TestApp::new().await;
     let reply = t
-        .call(
-            "/api/auth/sign-up",
-            &[
-                ("name", "Ada"),
-                ("email", "ada@example.com"),
-                ("password", "short"),
-            ],
-            None,
-        )
+        .call("/api/auth/sign-up", &[("name", "Ada"), ("email", "ada@example.com"), ("password", "short")], None)
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.error().field(), Some("password"));
@@ -252,22 +187,12 @@ async fn log_in_cycles_the_session_id() {
     let t = TestApp::new().await;
     let first = t.sign_up("Ada", "ada@example.com").await;
     let reply = t
-        .call(
-            "/api/auth/log-in",
-            &[
-                ("email", "ada@example.com"),
-                ("password", "correct horse battery"),
-            ],
-            Some(&first),
-        )
+        .call("/api/auth/log-in", &[("email", "ada@example.com"), ("password", "correct horse battery")], Some(&first))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let second = reply.cookie.expect("log-in issues a new cookie");
     assert_ne!(first, second, "the session id must change at log-in");
-    assert!(
-        t.session(&first).await.is_none(),
-        "the old id no longer works"
-    );
+    assert!(t.session(&first).await.is_none(), "the old id no longer works");
     assert_eq!(t.session(&second).await.unwrap().name, "Ada");
 }
 
@@ -275,20 +200,9 @@ async fn log_in_cycles_the_session_id() {
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let t = TestApp::new().await;
     t.sign_up("Ada", "ada@example.com").await;
-    let wrong = t
-        .call(
-            "/api/auth/log-in",
-            &[("email", "ada@example.com"), ("password", "not it at all")],
-            None,
-        )
-        .await;
-    let unknown = t
-        .call(
-            "/api/auth/log-in",
-            &[("email", "eve@example.com"), ("password", "not it at all")],
-            None,
-        )
-        .await;
+    let wrong = t.call("/api/auth/log-in", &[("email", "ada@example.com"), ("password", "not it at all")], None).await;
+    let unknown =
+        t.call("/api/auth/log-in", &[("email", "eve@example.com"), ("password", "not it at all")], None).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
     assert!(wrong.cookie.is_none() && unknown.cookie.is_none());
@@ -304,13 +218,7 @@ async fn log_out_deletes_the_server_side_session() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(t.count("sessions").await, 0, "the session row is gone");
     // Replaying the old cookie gets nothing.
-    let replay = t
-        .call(
-            "/api/team/list",
-            &[("bot_id", &bot.to_string())],
-            Some(&cookie),
-        )
-        .await;
+    let replay = t.call("/api/team/list", &[("bot_id", &bot.to_string())], Some(&cookie)).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert!(t.session(&cookie).await.is_none());
 }
@@ -319,30 +227,14 @@ async fn log_out_deletes_the_server_side_session() {
 async fn creating_a_bot_gives_its_creator_the_first_seat() {
     let t = TestApp::new().await;
     let cookie = t.sign_up("Ada", "ada@example.com").await;
-    let reply = t
-        .call(
-            "/api/bots/create",
-            &[("name", "Acme Support")],
-            Some(&cookie),
-        )
-        .await;
+    let reply = t.call("/api/bots/create", &[("name", "Acme Support")], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::OK);
     let bot: i64 = reply.json();
     assert_eq!(
-        reply
-            .headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok()),
+        reply.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()),
         Some(format!("/bots/{bot}/inbox").as_str())
     );
-    let team: TeamView = t
-        .call(
-            "/api/team/list",
-            &[("bot_id", &bot.to_string())],
-            Some(&cookie),
-        )
-        .await
-        .json();
+    let team: TeamView = t.call("/api/team/list", &[("bot_id", &bot.to_string())], Some(&cookie)).await.json();
     assert_eq!(team.seats.summary(), "Inbox seats: 1 of 1 used");
     assert_eq!(team.members.len(), 1);
     assert!(team.members[0].has_seat);
@@ -355,15 +247,8 @@ async fn another_users_bot_is_not_found() {
     let bob = t.sign_up("Bob", "bob@example.com").await;
     let ada_bot = t.create_bot(&ada, "Ada's").await.to_string();
     for path in ["/api/team/list", "/api/bots/section"] {
-        let reply = t
-            .call(path, &[("bot_id", &ada_bot), ("tab", "Inbox")], Some(&bob))
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::NOT_FOUND,
-            "{path}: {}",
-            reply.body
-        );
+        let reply = t.call(path, &[("bot_id", &ada_bot), ("tab", "Inbox")], Some(&bob)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {}", reply.body);
         assert!(!reply.body.contains("Ada"), "{}", reply.body);
     }
     let page = t.page(&format!("/bots/{ada_bot}/team"), Some(&bob)).await;
@@ -374,13 +259,7 @@ async fn another_users_bot_is_not_found() {
 async fn malformed_arguments_are_400() {
     let t = TestApp::new().await;
     let cookie = t.sign_up("Ada", "ada@example.com").await;
-    let reply = t
-        .call(
-            "/api/team/list",
-            &[("bot_id", "not-a-number")],
-            Some(&cookie),
-        )
-        .await;
+    let reply = t.call("/api/team/list", &[("bot_id", "not-a-number")], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
 }
 
@@ -389,33 +268,16 @@ async fn cross_site_writes_are_rejected_and_change_nothing() {
     let t = TestApp::new().await;
     let cookie = t.sign_up("Ada", "ada@example.com").await;
     let evil_origin = t
-        .call_with(
-            "/api/bots/create",
-            &[("name", "Evil")],
-            Some(&cookie),
-            &[("origin", "https://evil.example")],
-        )
+        .call_with("/api/bots/create", &[("name", "Evil")], Some(&cookie), &[("origin", "https://evil.example")])
         .await;
     assert_eq!(evil_origin.status, StatusCode::FORBIDDEN);
-    let cross_site = t
-        .call_with(
-            "/api/bots/create",
-            &[("name", "Evil")],
-            Some(&cookie),
-            &[("sec-fetch-site", "cross-site")],
-        )
-        .await;
+    let cross_site =
+        t.call_with("/api/bots/create", &[("name", "Evil")], Some(&cookie), &[("sec-fetch-site", "cross-site")]).await;
     assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
     assert_eq!(t.count("bots").await, 0);
     // A same-origin form post (Origin matches Host) goes through.
-    let same = t
-        .call_with(
-            "/api/bots/create",
-            &[("name", "Fine")],
-            Some(&cookie),
-            &[("origin", "http://localhost")],
-        )
-        .await;
+    let same =
+        t.call_with("/api/bots/create", &[("name", "Fine")], Some(&cookie), &[("origin", "http://localhost")]).await;
     assert_eq!(same.status, StatusCode::OK, "{}", same.body);
     assert_eq!(t.count("bots").await, 1);
 }
@@ -426,29 +288,13 @@ async fn repeated_failed_log_ins_are_rate_limited() {
     t.sign_up("Ada", "ada@example.com").await;
     let per_email = t.state.settings.login_limits.per_email;
     for _ in 0..per_email {
-        let reply = t
-            .call(
-                "/api/auth/log-in",
-                &[("email", "ada@example.com"), ("password", "bad guess!")],
-                None,
-            )
-            .await;
+        let reply = t.call("/api/auth/log-in", &[("email", "ada@example.com"), ("password", "bad guess!")], None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     }
-    let reply = t
-        .call(
-            "/api/auth/log-in",
-            &[
-                ("email", "ada@example.com"),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
-        .await;
+    let reply =
+        t.call("/api/auth/log-in", &[("email", "ada@example.com"), ("password", "correct horse battery")], None).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(
-        matches!(reply.error(), AppError::RateLimited(m) if m.contains("Too many failed log-in attempts"))
-    );
+    assert!(matches!(reply.error(), AppError::RateLimited(m) if m.contains("Too many failed log-in attempts")));
     assert!(reply.cookie.is_none());
 }
 
@@ -457,22 +303,13 @@ async fn database_failures_are_opaque_500s() {
     let t = TestApp::new().await;
     let cookie = t.sign_up("Ada", "ada@example.com").await;
     // Break the schema under the running app.
-    sqlx::query("DROP TABLE members")
-        .execute(t.state.db.pool())
-        .await
-        .unwrap();
-    let reply = t
-        .call("/api/bots/create", &[("name", "Acme")], Some(&cookie))
-        .await;
+    sqlx::query("DROP TABLE members").execute(t.state.db.pool()).await.unwrap();
+    let reply = t.call("/api/bots/create", &[("name", "Acme")], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.error(), AppError::Internal);
     let lower = reply.body.to_lowercase();
     for leak in ["members", "sql", "table", "relation", "database", "insert"] {
-        assert!(
-            !lower.contains(leak),
-            "response leaks `{leak}`: {}",
-            reply.body
-        );
+        assert!(!lower.contains(leak), "response leaks `{leak}`: {}", reply.body);
     }
     // The page render also stays generic.
     let page = t.page("/", Some(&cookie)).await;
@@ -483,29 +320,15 @@ async fn database_failures_are_opaque_500s() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_function_requires_a_session_except_the_public_ones() {
     let t = TestApp::new().await;
-    let paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path)
-        .collect();
+    let paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
     assert!(paths.contains(&"/api/team/list"), "registered: {paths:?}");
     for public in app::api::PUBLIC_ENDPOINTS {
-        assert!(
-            paths.contains(public),
-            "public endpoint {public} is not registered"
-        );
+        assert!(paths.contains(public), "public endpoint {public} is not registered");
     }
     let mut checked = 0;
-    for path in paths
-        .iter()
-        .filter(|p| !app::api::PUBLIC_ENDPOINTS.contains(p))
-    {
+    for path in paths.iter().filter(|p| !app::api::PUBLIC_ENDPOINTS.contains(p)) {
         let reply = t.call(path, &[], None).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNAUTHORIZED,
-            "{path} answered {}: {}",
-            reply.status,
-            reply.body
-        );
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path} answered {}: {}", reply.status, reply.body);
         assert_eq!(reply.error(), AppError::Unauthenticated);
         checked += 1;
     }
@@ -523,18 +346,10 @@ async fn pages_render_on_the_server_with_real_data() {
     let bot = t.create_bot(&cookie, "Acme Support").await;
     let team = t.page(&format!("/bots/{bot}/team"), Some(&cookie)).await;
     assert_eq!(team.status, StatusCode::OK);
-    assert!(
-        team.body.contains("Inbox seats: 1 of 1 used"),
-        "{}",
-        team.body
-    );
+    assert!(team.body.contains("Inbox seats: 1 of 1 used"), "{}", team.body);
     assert!(team.body.contains("ada@example.com"));
     let inbox = t.page(&format!("/bots/{bot}/inbox"), Some(&cookie)).await;
-    assert!(
-        inbox.body.contains("You hold an Inbox seat"),
-        "{}",
-        inbox.body
-    );
+    assert!(inbox.body.contains("You hold an Inbox seat"), "{}", inbox.body);
 
     let missing = t.page("/no/such/page", Some(&cookie)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);

@@ -17,14 +17,7 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{context, services::accounts};
     let state = context::state()?;
     let ip = context::client_ip();
-    let user = accounts::log_in(
-        &state.db,
-        &state.settings.login_limits,
-        &ip,
-        &email,
-        password,
-    )
-    .await?;
+    let user = accounts::log_in(&state.db, &state.settings.login_limits, &ip, &email, password).await?;
     context::start_session(user).await?;
     leptos_axum::redirect("/");
     Ok(())

@@ -4,5 +4,4 @@ pub mod auth;
 pub mod bots;
 
 /// Endpoints that answer without a session (everything else must answer 401).
-pub const PUBLIC_ENDPOINTS: &[&str] =
-    &["/api/auth/sign-up", "/api/auth/log-in", "/api/auth/session"];
+pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/auth/sign-up", "/api/auth/log-in", "/api/auth/session"];

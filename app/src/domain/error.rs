@@ -44,10 +44,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        AppError::Invalid { field: field.to_string(), message: message.into() }
     }
 
     pub fn status(&self) -> u16 {
@@ -79,8 +76,13 @@ impl From<Denied> for AppError {
         match denied {
             // Answer like a missing record, so one tenant cannot probe another's ids.
             Denied::NotMember => AppError::NotFound,
-            Denied::RoleLacks { .. } => AppError::Forbidden(denied.to_string()),
-            Denied::SeatRequired { .. } => AppError::PaymentRequired(denied.to_string()),
+            Denied::RoleLacks { .. }
+            | Denied::NotSeatEligible { .. }
+            | Denied::OwnerOnly
+            | Denied::RoleAboveYours { .. }
+            | Denied::OutranksYou => AppError::Forbidden(denied.to_string()),
+            Denied::SeatRequired { .. } | Denied::NoFreeSeats => AppError::PaymentRequired(denied.to_string()),
+            Denied::LastOwner => AppError::Conflict(denied.to_string()),
         }
     }
 }
@@ -104,27 +106,24 @@ impl FromServerFnError for AppError {
 mod tests {
     use super::*;
     use crate::domain::Role;
+    use crate::domain::policy::InboxAction;
+    use crate::domain::role::Permission;
 
     #[test]
     fn denials_map_to_distinct_statuses() {
         assert_eq!(AppError::from(Denied::NotMember).status(), 404);
-        let lacks = Denied::RoleLacks {
-            role: Role::Agent,
-            action: "manage the team".into(),
-        };
+        let lacks = Denied::RoleLacks { role: Role::Agent, permission: Permission::ManageTeam };
         assert_eq!(AppError::from(lacks).status(), 403);
-        let seat = Denied::SeatRequired {
-            action: "reply".into(),
-        };
+        let seat = Denied::SeatRequired { action: InboxAction::Reply };
         assert_eq!(AppError::from(seat).status(), 402);
+        assert_eq!(AppError::from(Denied::NoFreeSeats).status(), 402);
+        assert_eq!(AppError::from(Denied::LastOwner).status(), 409);
+        assert_eq!(AppError::from(Denied::NotSeatEligible { role: Role::Viewer }).status(), 403);
     }
 
     #[test]
     fn internal_says_nothing_specific() {
-        assert_eq!(
-            AppError::Internal.to_string(),
-            "Something went wrong on our side. Please try again."
-        );
+        assert_eq!(AppError::Internal.to_string(), "Something went wrong on our side. Please try again.");
     }
 
     #[test]

@@ -10,12 +10,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let email = raw.trim().to_lowercase();
-        let invalid = || {
-            AppError::invalid(
-                "email",
-                "Enter a valid email address, like name@example.com.",
-            )
-        };
+        let invalid = || AppError::invalid("email", "Enter a valid email address, like name@example.com.");
         if email.len() > 254 || email.chars().any(char::is_whitespace) {
             return Err(invalid());
         }
@@ -70,16 +65,10 @@ fn parse_label(raw: &str, field: &str, what: &str, max: usize) -> Result<String,
         return Err(AppError::invalid(field, format!("{what} cannot be empty.")));
     }
     if value.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("{what} can be at most {max} characters."),
-        ));
+        return Err(AppError::invalid(field, format!("{what} can be at most {max} characters.")));
     }
     if value.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            field,
-            format!("{what} cannot contain control characters."),
-        ));
+        return Err(AppError::invalid(field, format!("{what} cannot contain control characters.")));
     }
     Ok(value.to_string())
 }
@@ -94,16 +83,10 @@ impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let len = raw.chars().count();
         if len < Self::MIN {
-            return Err(AppError::invalid(
-                "password",
-                format!("Use at least {} characters.", Self::MIN),
-            ));
+            return Err(AppError::invalid("password", format!("Use at least {} characters.", Self::MIN)));
         }
         if len > Self::MAX {
-            return Err(AppError::invalid(
-                "password",
-                format!("Use at most {} characters.", Self::MAX),
-            ));
+            return Err(AppError::invalid("password", format!("Use at most {} characters.", Self::MAX)));
         }
         Ok(NewPassword(raw.to_string()))
     }
@@ -125,24 +108,12 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
     }
 
     #[test]
     fn bad_emails_are_rejected_with_the_field() {
-        for raw in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "a da@example.com",
-            "ada@ex..com",
-            "a@b@c.com",
-        ] {
+        for raw in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@ex..com", "a@b@c.com"] {
             let err = Email::parse(raw).unwrap_err();
             assert_eq!(err.field(), Some("email"), "{raw:?}");
             assert_eq!(err.status(), 422);
@@ -162,10 +133,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            PersonName::parse("  Ada Lovelace ").unwrap().as_str(),
-            "Ada Lovelace"
-        );
+        assert_eq!(PersonName::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"a".repeat(81)).is_err());
         assert!(BotName::parse("Shop\u{0007}bot").is_err());

@@ -1,4 +1,5 @@
 //! Pure domain: no IO, compiles for both the server and the browser.
+pub mod billing;
 pub mod error;
 pub mod ids;
 pub mod input;

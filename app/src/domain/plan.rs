@@ -44,11 +44,7 @@ mod tests {
 
     #[test]
     fn available_is_included_plus_paid() {
-        let usage = SeatUsage {
-            used: 2,
-            included: 1,
-            paid: 3,
-        };
+        let usage = SeatUsage { used: 2, included: 1, paid: 3 };
         assert_eq!(usage.available(), 4);
         assert_eq!(usage.free(), 2);
         assert_eq!(usage.summary(), "Inbox seats: 2 of 4 used");
@@ -56,11 +52,7 @@ mod tests {
 
     #[test]
     fn free_never_negative_even_if_plan_shrank() {
-        let usage = SeatUsage {
-            used: 3,
-            included: 1,
-            paid: 0,
-        };
+        let usage = SeatUsage { used: 3, included: 1, paid: 0 };
         assert_eq!(usage.free(), 0);
     }
 }

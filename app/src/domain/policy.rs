@@ -1,6 +1,7 @@
 //! Authorisation: one pure function per capability, deny by default, returning a typed reason.
 //! The server calls these to enforce; the UI calls the same ones to disable and explain.
-use super::role::{Role, Tab};
+use super::plan::SeatUsage;
+use super::role::{Permission, Role, Tab};
 use serde::{Deserialize, Serialize};
 
 /// The facts about the acting member that policy decisions need. Loaded fresh from the
@@ -11,51 +12,237 @@ pub struct Actor {
     pub has_seat: bool,
 }
 
+/// The seat-gated things a member does to a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InboxAction {
+    Reply,
+    SendMedia,
+    InternalNote,
+    Assign,
+    BeAssigned,
+    Tag,
+    CreateOrder,
+    SendFlow,
+}
+
+impl InboxAction {
+    pub const ALL: [InboxAction; 8] = [
+        InboxAction::Reply,
+        InboxAction::SendMedia,
+        InboxAction::InternalNote,
+        InboxAction::Assign,
+        InboxAction::BeAssigned,
+        InboxAction::Tag,
+        InboxAction::CreateOrder,
+        InboxAction::SendFlow,
+    ];
+
+    /// Completes "You need an Inbox seat to …".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            InboxAction::Reply => "reply",
+            InboxAction::SendMedia => "send media",
+            InboxAction::InternalNote => "write internal notes",
+            InboxAction::Assign => "assign conversations",
+            InboxAction::BeAssigned => "be assigned conversations",
+            InboxAction::Tag => "tag conversations",
+            InboxAction::CreateOrder => "create orders",
+            InboxAction::SendFlow => "send pre-built flows",
+        }
+    }
+}
+
 /// Why something was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum Denied {
     /// Not a member of this bot (answered as "not found" so bots cannot be probed).
     #[error("You are not a member of this bot.")]
     NotMember,
-    /// The member's role does not include this.
-    #[error("{role}s cannot {what}.", role = role.label(), what = action)]
-    RoleLacks { role: Role, action: String },
-    /// The role allows it, but it needs an Inbox seat.
-    #[error("You need an Inbox seat to {action} — ask an admin.")]
-    SeatRequired { action: String },
+    /// The member's role lacks the permission; the message names the roles that have it.
+    #[error("{}", permission.only_message())]
+    RoleLacks { role: Role, permission: Permission },
+    /// The role may act in the Inbox, but only with a seat.
+    #[error("You need an Inbox seat to {} — ask an admin.", action.phrase())]
+    SeatRequired { action: InboxAction },
+    #[error("{} cannot hold an Inbox seat.", role.plural())]
+    NotSeatEligible { role: Role },
+    #[error("No free seats — buy more in Add-ons.")]
+    NoFreeSeats,
+    #[error("Only Owners can make another Owner.")]
+    OwnerOnly,
+    #[error("You cannot grant the {} role: it is above your own.", role.label())]
+    RoleAboveYours { role: Role },
+    #[error("You cannot change a member whose role is above yours.")]
+    OutranksYou,
+    #[error("A bot must keep at least one Owner.")]
+    LastOwner,
+}
+
+fn member(actor: Option<&Actor>) -> Result<&Actor, Denied> {
+    actor.ok_or(Denied::NotMember)
+}
+
+fn requires(actor: Option<&Actor>, permission: Permission) -> Result<&Actor, Denied> {
+    let actor = member(actor)?;
+    if actor.role.can(permission) { Ok(actor) } else { Err(Denied::RoleLacks { role: actor.role, permission }) }
 }
 
 /// May `actor` open `tab`?
 pub fn can_open_tab(actor: Option<&Actor>, tab: Tab) -> Result<(), Denied> {
-    let actor = actor.ok_or(Denied::NotMember)?;
-    if actor.role.tabs().contains(&tab) {
-        Ok(())
-    } else {
-        Err(Denied::RoleLacks {
-            role: actor.role,
-            action: format!("open {}", tab.label()),
-        })
+    requires(actor, tab.permission()).map(drop)
+}
+
+/// May `actor` do `action` to a conversation? Viewing needs the role; acting needs a seat too.
+pub fn can_act(actor: Option<&Actor>, action: InboxAction) -> Result<(), Denied> {
+    let actor = requires(actor, Permission::ViewInbox)?;
+    if !actor.role.seat_eligible() {
+        return Err(Denied::NotSeatEligible { role: actor.role });
     }
+    if !actor.has_seat {
+        return Err(Denied::SeatRequired { action });
+    }
+    Ok(())
+}
+
+pub fn can_view_team(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ViewTeam).map(drop)
+}
+
+/// The audit log sits in Team Manager and is readable by whoever can view the team.
+pub fn can_view_audit_log(actor: Option<&Actor>) -> Result<(), Denied> {
+    can_view_team(actor)
+}
+
+pub fn can_manage_team(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ManageTeam).map(drop)
+}
+
+/// Granting `role` (by invitation or role change): never above your own; Owner only by Owners.
+pub fn can_grant_role(actor: Option<&Actor>, role: Role) -> Result<(), Denied> {
+    let actor = requires(actor, Permission::ManageTeam)?;
+    if role == Role::Owner && actor.role != Role::Owner {
+        return Err(Denied::OwnerOnly);
+    }
+    if role.rank() > actor.role.rank() {
+        return Err(Denied::RoleAboveYours { role });
+    }
+    Ok(())
+}
+
+/// Changing a member from `current` to `new`: you may not touch members above you.
+/// (Keeping at least one Owner needs the live count and is checked by `keeps_an_owner`.)
+pub fn can_change_role(actor: Option<&Actor>, current: Role, new: Role) -> Result<(), Denied> {
+    can_grant_role(actor, new)?;
+    let actor = member(actor)?;
+    if current.rank() > actor.role.rank() {
+        return Err(Denied::OutranksYou);
+    }
+    Ok(())
+}
+
+pub fn can_remove_member(actor: Option<&Actor>, target: Role) -> Result<(), Denied> {
+    let actor = requires(actor, Permission::ManageTeam)?;
+    if target.rank() > actor.role.rank() {
+        return Err(Denied::OutranksYou);
+    }
+    Ok(())
+}
+
+/// Removing or demoting a member whose role is `current` when the bot has `owners` Owners.
+pub fn keeps_an_owner(owners: i64, current: Role, new: Option<Role>) -> Result<(), Denied> {
+    let loses_owner = current == Role::Owner && new != Some(Role::Owner);
+    if loses_owner && owners <= 1 { Err(Denied::LastOwner) } else { Ok(()) }
+}
+
+/// Turning a member's seat on or off. `seats` is the current pool (the server re-checks the
+/// pool atomically when it writes; this is for the decision and the UI's explanation).
+pub fn can_set_seat(actor: Option<&Actor>, target: Role, enable: bool, seats: &SeatUsage) -> Result<(), Denied> {
+    can_manage_team(actor)?;
+    if enable {
+        if !target.seat_eligible() {
+            return Err(Denied::NotSeatEligible { role: target });
+        }
+        if seats.free() == 0 {
+            return Err(Denied::NoFreeSeats);
+        }
+    }
+    Ok(())
+}
+
+pub fn can_view_billing(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ViewBilling).map(drop)
+}
+
+pub fn can_manage_billing(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ManageBilling).map(drop)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Role::*;
 
+    fn actor(role: Role, has_seat: bool) -> Actor {
+        Actor { role, has_seat }
+    }
+
+    const SEATED_ROLES: [Role; 3] = [Owner, Admin, Agent];
+
+    /// The expected decision for every role × seat × capability, written out by hand from the
+    /// product rules (not computed by the code under test).
     #[test]
-    fn tab_matrix_is_exactly_the_role_data() {
+    fn exhaustive_role_seat_capability_matrix() {
+        let team_managers = [Owner, Admin, Supervisor];
+        let team_viewers = [Owner, Admin, Viewer, Supervisor];
+        let billing_managers = [Owner, Admin];
+        let billing_viewers = [Owner, Admin, Viewer];
+        let inbox_viewers = [Owner, Admin, Editor, Agent, Viewer];
+        let seats = SeatUsage { used: 1, included: 3, paid: 0 };
+
         for role in Role::ALL {
             for has_seat in [false, true] {
-                let actor = Actor { role, has_seat };
-                for tab in Tab::ALL {
-                    let decision = can_open_tab(Some(&actor), tab);
-                    if role.tabs().contains(&tab) {
-                        assert_eq!(decision, Ok(()), "{role:?} {tab:?}");
+                let a = actor(role, has_seat);
+                let me = Some(&a);
+                let lacks = |permission| Err(Denied::RoleLacks { role, permission });
+
+                // Seat-gated Inbox actions.
+                for action in InboxAction::ALL {
+                    let expected = if !inbox_viewers.contains(&role) {
+                        lacks(Permission::ViewInbox)
+                    } else if !SEATED_ROLES.contains(&role) {
+                        Err(Denied::NotSeatEligible { role })
+                    } else if !has_seat {
+                        Err(Denied::SeatRequired { action })
                     } else {
-                        assert!(
-                            matches!(decision, Err(Denied::RoleLacks { role: r, .. }) if r == role),
-                            "{role:?} {tab:?}"
-                        );
+                        Ok(())
+                    };
+                    assert_eq!(can_act(me, action), expected, "{role:?} seat={has_seat} {action:?}");
+                }
+
+                let expect =
+                    |allowed: &[Role], permission| if allowed.contains(&role) { Ok(()) } else { lacks(permission) };
+                assert_eq!(can_manage_team(me), expect(&team_managers, Permission::ManageTeam), "{role:?}");
+                assert_eq!(can_view_team(me), expect(&team_viewers, Permission::ViewTeam), "{role:?}");
+                assert_eq!(can_view_audit_log(me), expect(&team_viewers, Permission::ViewTeam), "{role:?}");
+                assert_eq!(can_manage_billing(me), expect(&billing_managers, Permission::ManageBilling), "{role:?}");
+                assert_eq!(can_view_billing(me), expect(&billing_viewers, Permission::ViewBilling), "{role:?}");
+                assert_eq!(can_open_tab(me, Tab::Inbox), expect(&inbox_viewers, Permission::ViewInbox), "{role:?}");
+
+                // Seat toggles on each possible target.
+                for target in Role::ALL {
+                    let on = can_set_seat(me, target, true, &seats);
+                    let off = can_set_seat(me, target, false, &seats);
+                    if !team_managers.contains(&role) {
+                        assert_eq!(on, lacks(Permission::ManageTeam));
+                        assert_eq!(off, lacks(Permission::ManageTeam));
+                    } else {
+                        let expected_on = if SEATED_ROLES.contains(&target) {
+                            Ok(())
+                        } else {
+                            Err(Denied::NotSeatEligible { role: target })
+                        };
+                        assert_eq!(on, expected_on, "{role:?} → {target:?}");
+                        assert_eq!(off, Ok(()));
                     }
                 }
             }
@@ -63,33 +250,75 @@ mod tests {
     }
 
     #[test]
+    fn granting_roles_follows_seniority() {
+        let owner = actor(Owner, true);
+        let admin = actor(Admin, true);
+        let supervisor = actor(Supervisor, false);
+        for role in Role::ALL {
+            assert_eq!(can_grant_role(Some(&owner), role), Ok(()));
+        }
+        assert_eq!(can_grant_role(Some(&admin), Owner), Err(Denied::OwnerOnly));
+        assert_eq!(can_grant_role(Some(&admin), Admin), Ok(()));
+        assert_eq!(can_grant_role(Some(&supervisor), Owner), Err(Denied::OwnerOnly));
+        assert_eq!(can_grant_role(Some(&supervisor), Admin), Err(Denied::RoleAboveYours { role: Admin }));
+        assert_eq!(can_grant_role(Some(&supervisor), Agent), Ok(()));
+        assert_eq!(can_change_role(Some(&supervisor), Admin, Agent), Err(Denied::OutranksYou));
+        assert_eq!(can_change_role(Some(&admin), Owner, Admin), Err(Denied::OutranksYou));
+        assert_eq!(can_change_role(Some(&owner), Owner, Admin), Ok(()));
+        assert_eq!(can_remove_member(Some(&admin), Owner), Err(Denied::OutranksYou));
+        assert_eq!(can_remove_member(Some(&admin), Agent), Ok(()));
+        let agent = actor(Agent, true);
+        assert_eq!(
+            can_grant_role(Some(&agent), Agent),
+            Err(Denied::RoleLacks { role: Agent, permission: Permission::ManageTeam })
+        );
+    }
+
+    #[test]
+    fn the_last_owner_stays() {
+        assert_eq!(keeps_an_owner(1, Owner, Some(Admin)), Err(Denied::LastOwner));
+        assert_eq!(keeps_an_owner(1, Owner, None), Err(Denied::LastOwner));
+        assert_eq!(keeps_an_owner(1, Owner, Some(Owner)), Ok(()));
+        assert_eq!(keeps_an_owner(2, Owner, None), Ok(()));
+        assert_eq!(keeps_an_owner(1, Agent, None), Ok(()));
+    }
+
+    #[test]
+    fn no_free_seat_is_explained_with_the_way_out() {
+        let owner = actor(Owner, true);
+        let full = SeatUsage { used: 1, included: 1, paid: 0 };
+        let denied = can_set_seat(Some(&owner), Agent, true, &full).unwrap_err();
+        assert_eq!(denied, Denied::NoFreeSeats);
+        assert_eq!(denied.to_string(), "No free seats — buy more in Add-ons.");
+        assert_eq!(can_set_seat(Some(&owner), Agent, false, &full), Ok(()));
+    }
+
+    #[test]
+    fn reasons_read_as_the_product_says_them() {
+        let analyst = actor(Analyst, false);
+        assert_eq!(
+            can_manage_billing(Some(&analyst)).unwrap_err().to_string(),
+            "Only Owners and Admins can buy seats and change the plan."
+        );
+        assert_eq!(
+            can_set_seat(Some(&actor(Owner, true)), Analyst, true, &SeatUsage { used: 0, included: 5, paid: 0 })
+                .unwrap_err()
+                .to_string(),
+            "Analysts cannot hold an Inbox seat."
+        );
+        assert_eq!(
+            can_act(Some(&actor(Agent, false)), InboxAction::Reply).unwrap_err().to_string(),
+            "You need an Inbox seat to reply — ask an admin."
+        );
+    }
+
+    #[test]
     fn non_members_are_denied_everything() {
         for tab in Tab::ALL {
             assert_eq!(can_open_tab(None, tab), Err(Denied::NotMember));
         }
-    }
-
-    #[test]
-    fn owner_opens_everything_and_agent_only_inbox() {
-        let owner = Actor {
-            role: Role::Owner,
-            has_seat: true,
-        };
-        let agent = Actor {
-            role: Role::Agent,
-            has_seat: false,
-        };
-        assert!(
-            Tab::ALL
-                .iter()
-                .all(|t| can_open_tab(Some(&owner), *t).is_ok())
-        );
-        assert_eq!(can_open_tab(Some(&agent), Tab::Inbox), Ok(()));
-        assert_eq!(
-            can_open_tab(Some(&agent), Tab::TeamManager)
-                .unwrap_err()
-                .to_string(),
-            "Agents cannot open Team Manager."
-        );
+        assert_eq!(can_act(None, InboxAction::Reply), Err(Denied::NotMember));
+        assert_eq!(can_manage_team(None), Err(Denied::NotMember));
+        assert_eq!(can_manage_billing(None), Err(Denied::NotMember));
     }
 }

@@ -15,7 +15,83 @@ pub enum Role {
     AppManager,
 }
 
-/// The top-level sections of the product. Which ones a role may open is data (`Role::tabs`).
+/// What a role allows. The permission matrix (`Role::permissions`) is the single source for
+/// the server's checks, the UI's disabled controls and the "Roles" help table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// See conversations (acting on them also needs an Inbox seat).
+    ViewInbox,
+    ViewAnalytics,
+    ViewTeam,
+    /// Invite and remove members, change roles, toggle seats.
+    ManageTeam,
+    ViewBilling,
+    /// Buy and reduce seats, change plan.
+    ManageBilling,
+    ViewChannels,
+    ManageChannels,
+    ViewContent,
+    /// Flows and catalog.
+    EditContent,
+    ViewSettings,
+    EditSettings,
+    DeleteBot,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 13] = [
+        Permission::ViewInbox,
+        Permission::ViewAnalytics,
+        Permission::ViewTeam,
+        Permission::ManageTeam,
+        Permission::ViewBilling,
+        Permission::ManageBilling,
+        Permission::ViewChannels,
+        Permission::ManageChannels,
+        Permission::ViewContent,
+        Permission::EditContent,
+        Permission::ViewSettings,
+        Permission::EditSettings,
+        Permission::DeleteBot,
+    ];
+
+    /// Completes "… can <phrase>".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Permission::ViewInbox => "view the Inbox",
+            Permission::ViewAnalytics => "view analytics",
+            Permission::ViewTeam => "view the team",
+            Permission::ManageTeam => "manage team members, roles and seats",
+            Permission::ViewBilling => "view Add-ons and billing",
+            Permission::ManageBilling => "buy seats and change the plan",
+            Permission::ViewChannels => "view channels",
+            Permission::ManageChannels => "manage channels",
+            Permission::ViewContent => "view flows and the catalog",
+            Permission::EditContent => "edit flows and the catalog",
+            Permission::ViewSettings => "view settings",
+            Permission::EditSettings => "edit settings",
+            Permission::DeleteBot => "delete the bot",
+        }
+    }
+
+    /// The roles holding this permission, in `Role::ALL` order.
+    pub fn holders(self) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| r.can(self)).collect()
+    }
+
+    /// "Only Owners and Admins can buy seats and change the plan." — derived from the matrix.
+    pub fn only_message(self) -> String {
+        let names: Vec<String> = self.holders().iter().map(|r| r.plural().to_string()).collect();
+        let who = match names.as_slice() {
+            [] => "nobody".to_string(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        };
+        format!("Only {who} can {}.", self.phrase())
+    }
+}
+
+/// The top-level sections of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Tab {
     Inbox,
@@ -28,15 +104,8 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
-        Tab::Inbox,
-        Tab::Analytics,
-        Tab::TeamManager,
-        Tab::Billing,
-        Tab::Channels,
-        Tab::Flows,
-        Tab::Settings,
-    ];
+    pub const ALL: [Tab; 7] =
+        [Tab::Inbox, Tab::Analytics, Tab::TeamManager, Tab::Billing, Tab::Channels, Tab::Flows, Tab::Settings];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -47,6 +116,19 @@ impl Tab {
             Tab::Channels => "Channels",
             Tab::Flows => "Flows & Catalog",
             Tab::Settings => "Settings",
+        }
+    }
+
+    /// The permission that opens this tab.
+    pub fn permission(self) -> Permission {
+        match self {
+            Tab::Inbox => Permission::ViewInbox,
+            Tab::Analytics => Permission::ViewAnalytics,
+            Tab::TeamManager => Permission::ViewTeam,
+            Tab::Billing => Permission::ViewBilling,
+            Tab::Channels => Permission::ViewChannels,
+            Tab::Flows => Permission::ViewContent,
+            Tab::Settings => Permission::ViewSettings,
         }
     }
 }
@@ -90,39 +172,105 @@ impl Role {
         }
     }
 
-    /// The sections this role may open — the single source of the tab matrix.
-    pub fn tabs(self) -> &'static [Tab] {
-        use Tab::*;
+    pub fn plural(self) -> &'static str {
         match self {
-            Role::Owner | Role::Admin => &[
-                Inbox,
-                Analytics,
-                TeamManager,
-                Billing,
-                Channels,
-                Flows,
-                Settings,
-            ],
-            Role::Editor => &[Inbox, Analytics, Channels, Flows, Settings],
-            Role::Agent => &[Inbox],
-            Role::Analyst => &[Analytics],
-            Role::Viewer => &[
-                Inbox,
-                Analytics,
-                TeamManager,
-                Billing,
-                Channels,
-                Flows,
-                Settings,
-            ],
-            Role::Supervisor => &[TeamManager],
-            Role::AppManager => &[Channels],
+            Role::Owner => "Owners",
+            Role::Admin => "Admins",
+            Role::Editor => "Editors",
+            Role::Agent => "Agents",
+            Role::Analyst => "Analysts",
+            Role::Viewer => "Viewers",
+            Role::Supervisor => "Supervisors",
+            Role::AppManager => "App Managers",
         }
+    }
+
+    /// One line for the Roles help table.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Role::Owner => "Everything, including billing and deleting the bot. Only Owners make other Owners.",
+            Role::Admin => "Everything except deleting the bot.",
+            Role::Editor => "Edits all configuration and content (flows, catalog); cannot manage the team.",
+            Role::Agent => "Inbox only: views and works conversations (working them needs a seat).",
+            Role::Analyst => "Analytics and audience insight, read-only.",
+            Role::Viewer => "Sees every section, edits nothing.",
+            Role::Supervisor => "Manages team members' roles and seats, nothing else.",
+            Role::AppManager => "Manages channels only.",
+        }
+    }
+
+    /// The permission matrix.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Owner => &[
+                ViewInbox,
+                ViewAnalytics,
+                ViewTeam,
+                ManageTeam,
+                ViewBilling,
+                ManageBilling,
+                ViewChannels,
+                ManageChannels,
+                ViewContent,
+                EditContent,
+                ViewSettings,
+                EditSettings,
+                DeleteBot,
+            ],
+            Role::Admin => &[
+                ViewInbox,
+                ViewAnalytics,
+                ViewTeam,
+                ManageTeam,
+                ViewBilling,
+                ManageBilling,
+                ViewChannels,
+                ManageChannels,
+                ViewContent,
+                EditContent,
+                ViewSettings,
+                EditSettings,
+            ],
+            Role::Editor => &[
+                ViewInbox,
+                ViewAnalytics,
+                ViewChannels,
+                ManageChannels,
+                ViewContent,
+                EditContent,
+                ViewSettings,
+                EditSettings,
+            ],
+            Role::Agent => &[ViewInbox],
+            Role::Analyst => &[ViewAnalytics],
+            Role::Viewer => &[ViewInbox, ViewAnalytics, ViewTeam, ViewBilling, ViewChannels, ViewContent, ViewSettings],
+            Role::Supervisor => &[ViewTeam, ManageTeam],
+            Role::AppManager => &[ViewChannels, ManageChannels],
+        }
+    }
+
+    pub fn can(self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
+    }
+
+    /// The sections this role may open, derived from the permission matrix.
+    pub fn tabs(self) -> Vec<Tab> {
+        Tab::ALL.into_iter().filter(|t| self.can(t.permission())).collect()
     }
 
     /// Only these roles may hold an Inbox seat.
     pub fn seat_eligible(self) -> bool {
         matches!(self, Role::Owner | Role::Admin | Role::Agent)
+    }
+
+    /// Seniority for "never grant a role above your own": Owner > Admin > everyone else.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Owner => 3,
+            Role::Admin => 2,
+            _ => 1,
+        }
     }
 }
 
@@ -139,10 +287,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.code() == s)
-            .ok_or_else(|| UnknownRole(s.to_string()))
+        Role::ALL.into_iter().find(|role| role.code() == s).ok_or_else(|| UnknownRole(s.to_string()))
     }
 }
 
@@ -167,10 +312,52 @@ mod tests {
 
     #[test]
     fn only_owner_admin_agent_hold_seats() {
-        let eligible: Vec<Role> = Role::ALL
-            .into_iter()
-            .filter(|r| r.seat_eligible())
-            .collect();
+        let eligible: Vec<Role> = Role::ALL.into_iter().filter(|r| r.seat_eligible()).collect();
         assert_eq!(eligible, vec![Role::Owner, Role::Admin, Role::Agent]);
+    }
+
+    #[test]
+    fn owner_has_everything_and_admin_all_but_deleting() {
+        assert_eq!(Role::Owner.permissions().len(), Permission::ALL.len());
+        let admin_lacks: Vec<Permission> = Permission::ALL.into_iter().filter(|p| !Role::Admin.can(*p)).collect();
+        assert_eq!(admin_lacks, vec![Permission::DeleteBot]);
+    }
+
+    #[test]
+    fn viewer_sees_everything_and_edits_nothing() {
+        assert_eq!(Role::Viewer.tabs(), Tab::ALL.to_vec());
+        for p in [
+            Permission::ManageTeam,
+            Permission::ManageBilling,
+            Permission::ManageChannels,
+            Permission::EditContent,
+            Permission::EditSettings,
+            Permission::DeleteBot,
+        ] {
+            assert!(!Role::Viewer.can(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn narrow_roles_open_only_their_tabs() {
+        assert_eq!(Role::Agent.tabs(), vec![Tab::Inbox]);
+        assert_eq!(Role::Analyst.tabs(), vec![Tab::Analytics]);
+        assert_eq!(Role::Supervisor.tabs(), vec![Tab::TeamManager]);
+        assert_eq!(Role::AppManager.tabs(), vec![Tab::Channels]);
+        assert!(!Role::Editor.tabs().contains(&Tab::TeamManager));
+        assert!(!Role::Editor.can(Permission::ManageTeam));
+    }
+
+    #[test]
+    fn messages_are_derived_from_the_matrix() {
+        assert_eq!(
+            Permission::ManageBilling.only_message(),
+            "Only Owners and Admins can buy seats and change the plan."
+        );
+        assert_eq!(
+            Permission::ManageTeam.only_message(),
+            "Only Owners, Admins and Supervisors can manage team members, roles and seats."
+        );
+        assert_eq!(Permission::DeleteBot.only_message(), "Only Owners can delete the bot.");
     }
 }

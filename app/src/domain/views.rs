@@ -25,10 +25,7 @@ pub struct BotMembership {
 
 impl BotMembership {
     pub fn actor(&self) -> Actor {
-        Actor {
-            role: self.role,
-            has_seat: self.has_seat,
-        }
+        Actor { role: self.role, has_seat: self.has_seat }
     }
 }
 

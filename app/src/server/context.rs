@@ -54,14 +54,8 @@ pub async fn has_signed_in_user(session: &Session) -> bool {
 pub async fn start_session(user: UserId) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(USER_ID, user.0)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(SIGNED_IN_AT, now_ms())
-        .await
-        .map_err(session_error)?;
+    session.insert(USER_ID, user.0).await.map_err(session_error)?;
+    session.insert(SIGNED_IN_AT, now_ms()).await.map_err(session_error)?;
     Ok(())
 }
 

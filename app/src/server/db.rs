@@ -21,10 +21,7 @@ impl Backend {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Backend::Postgres)
         } else {
-            Err(format!(
-                "DATABASE_URL must start with sqlite:// or postgres:// (got `{}`)",
-                redact(url)
-            ))
+            Err(format!("DATABASE_URL must start with sqlite:// or postgres:// (got `{}`)", redact(url)))
         }
     }
 }
@@ -62,11 +59,7 @@ impl Db {
                     .await?
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
-                    .max_connections(10)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect(url)
-                    .await?
+                AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?
             }
         };
         Ok(Db { pool, backend })
@@ -112,10 +105,7 @@ pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
 /// Current time as Unix milliseconds. Timestamps are always passed from Rust, never taken
 /// from the database clock, so both backends store the same values.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Stored flags are integers 0/1 on both backends: the `Any` driver cannot decode SQLite booleans.
@@ -124,12 +114,7 @@ pub fn flag(value: i64) -> bool {
 }
 
 fn sqlite_url_with_create(url: &str) -> Result<String, sqlx::Error> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return Err(sqlx::Error::Configuration(
             "an SQLite DATABASE_URL must name a file, e.g. sqlite://data/switchboard.db".into(),
@@ -170,23 +155,14 @@ mod tests {
     #[test]
     fn backend_is_chosen_by_scheme() {
         assert_eq!(Backend::from_url("sqlite://data/x.db"), Ok(Backend::Sqlite));
-        assert_eq!(
-            Backend::from_url("postgres://u@h/db"),
-            Ok(Backend::Postgres)
-        );
-        assert_eq!(
-            Backend::from_url("postgresql://u@h/db"),
-            Ok(Backend::Postgres)
-        );
+        assert_eq!(Backend::from_url("postgres://u@h/db"), Ok(Backend::Postgres));
+        assert_eq!(Backend::from_url("postgresql://u@h/db"), Ok(Backend::Postgres));
         assert!(Backend::from_url("mysql://u@h/db").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://sb:secret@db:5432/sb"),
-            "postgres://sb:***@db:5432/sb"
-        );
+        assert_eq!(redact("postgres://sb:secret@db:5432/sb"), "postgres://sb:***@db:5432/sb");
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 

@@ -2,9 +2,7 @@
 use crate::domain::AppError;
 use crate::domain::input::NewPassword;
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use std::sync::OnceLock;
 
 pub async fn hash(password: NewPassword) -> Result<String, AppError> {
@@ -22,9 +20,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
             None => (dummy_hash().to_string(), false),
         };
         let parsed = PasswordHash::new(&hash).map_err(|e| internal("stored password hash", e))?;
-        let matches = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(known && matches)
     })
     .await
@@ -55,20 +51,10 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {
-        let hash = hash(NewPassword::parse("correct horse battery").unwrap())
-            .await
-            .unwrap();
+        let hash = hash(NewPassword::parse("correct horse battery").unwrap()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify("correct horse battery".into(), Some(hash.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify("wrong horse battery".into(), Some(hash))
-                .await
-                .unwrap()
-        );
+        assert!(verify("correct horse battery".into(), Some(hash.clone())).await.unwrap());
+        assert!(!verify("wrong horse battery".into(), Some(hash)).await.unwrap());
         assert!(!verify("not a real password".into(), None).await.unwrap());
     }
 }

@@ -43,14 +43,8 @@ pub async fn credentials_by_email<'c>(
     email: &str,
 ) -> Result<Option<UserCredentials>, sqlx::Error> {
     let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(id, password_hash)| UserCredentials {
-        id: UserId(id),
-        password_hash,
-    }))
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db).await?;
+    Ok(row.map(|(id, password_hash)| UserCredentials { id: UserId(id), password_hash }))
 }
 
 pub async fn user_profile<'c>(
@@ -58,15 +52,8 @@ pub async fn user_profile<'c>(
     user: UserId,
 ) -> Result<Option<UserProfile>, sqlx::Error> {
     let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(id, name, email)| UserProfile {
-        id: UserId(id),
-        name,
-        email,
-    }))
+        sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1").bind(user.0).fetch_optional(db).await?;
+    Ok(row.map(|(id, name, email)| UserProfile { id: UserId(id), name, email }))
 }
 
 pub async fn insert_bot<'c>(
@@ -113,12 +100,7 @@ type MembershipTuple = (i64, String, String, i64);
 
 fn membership(row: MembershipTuple) -> Result<BotMembership, sqlx::Error> {
     let (bot_id, bot_name, role, has_seat) = row;
-    Ok(BotMembership {
-        bot_id: BotId(bot_id),
-        bot_name,
-        role: parse_role(role)?,
-        has_seat: flag(has_seat),
-    })
+    Ok(BotMembership { bot_id: BotId(bot_id), bot_name, role: parse_role(role)?, has_seat: flag(has_seat) })
 }
 
 /// The acting user's membership of one bot, read fresh (no caching: a revoked seat or
@@ -165,29 +147,14 @@ pub async fn plan_and_seats<'c>(
     .bind(bot.0)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(
-        |(code, name, included_seats, seat_price_minor, currency, paid, used)| {
-            let plan = Plan {
-                code,
-                name,
-                included_seats,
-                seat_price_minor,
-                currency,
-            };
-            let seats = SeatUsage {
-                used,
-                included: plan.included_seats,
-                paid,
-            };
-            (plan, seats)
-        },
-    ))
+    Ok(row.map(|(code, name, included_seats, seat_price_minor, currency, paid, used)| {
+        let plan = Plan { code, name, included_seats, seat_price_minor, currency };
+        let seats = SeatUsage { used, included: plan.included_seats, paid };
+        (plan, seats)
+    }))
 }
 
-pub async fn members_of<'c>(
-    db: impl Executor<'c, Database = Any>,
-    bot: BotId,
-) -> Result<Vec<MemberRow>, sqlx::Error> {
+pub async fn members_of<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<MemberRow>, sqlx::Error> {
     let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT m.id, u.id, u.name, u.email, m.role, m.has_seat, m.joined_at \
          FROM members m JOIN users u ON u.id = m.user_id WHERE m.bot_id = $1 ORDER BY u.name, m.id",
@@ -196,19 +163,17 @@ pub async fn members_of<'c>(
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(
-            |(member_id, user_id, name, email, role, has_seat, joined_at_ms)| {
-                Ok(MemberRow {
-                    member_id: MemberId(member_id),
-                    user_id: UserId(user_id),
-                    name,
-                    email,
-                    role: parse_role(role)?,
-                    has_seat: flag(has_seat),
-                    joined_at_ms,
-                })
-            },
-        )
+        .map(|(member_id, user_id, name, email, role, has_seat, joined_at_ms)| {
+            Ok(MemberRow {
+                member_id: MemberId(member_id),
+                user_id: UserId(user_id),
+                name,
+                email,
+                role: parse_role(role)?,
+                has_seat: flag(has_seat),
+                joined_at_ms,
+            })
+        })
         .collect()
 }
 
@@ -233,14 +198,12 @@ pub async fn failed_logins_since<'c>(
     subject: &str,
     since: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM login_attempts WHERE scope = $1 AND subject = $2 AND attempted_at > $3",
-    )
-    .bind(scope)
-    .bind(subject)
-    .bind(since)
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE scope = $1 AND subject = $2 AND attempted_at > $3")
+        .bind(scope)
+        .bind(subject)
+        .bind(since)
+        .fetch_one(db)
+        .await
 }
 
 pub async fn clear_failed_logins<'c>(
@@ -257,18 +220,11 @@ pub async fn clear_failed_logins<'c>(
 }
 
 /// Old attempts no longer count toward any window; dropped by the housekeeping task.
-pub async fn prune_login_attempts<'c>(
-    db: impl Executor<'c, Database = Any>,
-    before: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_attempts WHERE attempted_at <= $1")
-        .bind(before)
-        .execute(db)
-        .await?;
+pub async fn prune_login_attempts<'c>(db: impl Executor<'c, Database = Any>, before: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_attempts WHERE attempted_at <= $1").bind(before).execute(db).await?;
     Ok(())
 }
 
 fn parse_role(code: String) -> Result<Role, sqlx::Error> {
-    code.parse()
-        .map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
+    code.parse().map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
 }

@@ -27,8 +27,7 @@ fn expiry_ms(record: &Record) -> i64 {
 #[async_trait]
 impl SessionStore for SqlSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // Retry with a fresh id on the (astronomically unlikely) collision instead of overwriting.
         loop {
             let inserted = sqlx::query(
@@ -48,8 +47,7 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         sqlx::query(
             "INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date",
@@ -64,27 +62,20 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2",
-        )
-        .bind(id.to_string())
-        .bind(now_ms())
-        .fetch_optional(self.db.pool())
-        .await
-        .map_err(backend)?;
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2")
+                .bind(id.to_string())
+                .bind(now_ms())
+                .fetch_optional(self.db.pool())
+                .await
+                .map_err(backend)?;
         let Some((data, expiry)) = row else {
             return Ok(None);
         };
-        let data =
-            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date =
-            time::OffsetDateTime::from_unix_timestamp_nanos(expiry as i128 * 1_000_000)
-                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record {
-            id: *id,
-            data,
-            expiry_date,
-        }))
+        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(expiry as i128 * 1_000_000)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, data, expiry_date }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

@@ -54,11 +54,7 @@ impl Default for Settings {
             idle_timeout: Duration::from_secs(12 * 3600),
             absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
             trust_forwarded_for: false,
-            login_limits: LoginLimits {
-                window: Duration::from_secs(15 * 60),
-                per_ip: 30,
-                per_email: 5,
-            },
+            login_limits: LoginLimits { window: Duration::from_secs(15 * 60), per_ip: 30, per_email: 5 },
         }
     }
 }

@@ -21,18 +21,12 @@ enum Cleanup {
 impl TestDb {
     pub async fn new() -> TestDb {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let unique = format!(
-            "{}_{}_{}",
-            std::process::id(),
-            super::db::now_ms(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let unique =
+            format!("{}_{}_{}", std::process::id(), super::db::now_ms(), COUNTER.fetch_add(1, Ordering::Relaxed));
         match std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty()) {
             Some(admin_url) => {
                 let name = format!("sb_test_{unique}");
-                let admin = Db::connect(&admin_url)
-                    .await
-                    .expect("connect to the test Postgres server");
+                let admin = Db::connect(&admin_url).await.expect("connect to the test Postgres server");
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(admin.pool())
                     .await
@@ -41,11 +35,7 @@ impl TestDb {
                 let url = replace_database(&admin_url, &name);
                 let db = Db::connect(&url).await.expect("connect to test database");
                 db.migrate().await.expect("migrate test database");
-                TestDb {
-                    db,
-                    url,
-                    cleanup: Cleanup::Database { admin_url, name },
-                }
+                TestDb { db, url, cleanup: Cleanup::Database { admin_url, name } }
             }
             None => {
                 let dir = std::env::temp_dir().join("switchboard-tests");
@@ -54,11 +44,7 @@ impl TestDb {
                 let url = format!("sqlite://{}", path.display());
                 let db = Db::connect(&url).await.expect("open test SQLite file");
                 db.migrate().await.expect("migrate test database");
-                TestDb {
-                    db,
-                    url,
-                    cleanup: Cleanup::File(path),
-                }
+                TestDb { db, url, cleanup: Cleanup::File(path) }
             }
         }
     }
@@ -76,18 +62,14 @@ impl Drop for TestDb {
                 // Drop runs outside async; do it on a short-lived thread with its own runtime.
                 let (admin_url, name, db) = (admin_url.clone(), name.clone(), self.db.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
                     if let Ok(rt) = rt {
                         rt.block_on(async move {
                             db.close().await;
                             if let Ok(admin) = Db::connect(&admin_url).await {
-                                let _ = sqlx::query(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .execute(admin.pool())
-                                .await;
+                                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                    .execute(admin.pool())
+                                    .await;
                                 admin.close().await;
                             }
                         });
@@ -119,17 +101,8 @@ fn replace_database(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(
-            super::replace_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            super::replace_database("postgres://h/db?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_database("postgres://h", "x"),
-            "postgres://h/x"
-        );
+        assert_eq!(super::replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(super::replace_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(super::replace_database("postgres://h", "x"), "postgres://h/x");
     }
 }

@@ -54,12 +54,7 @@ pub fn BotLayout() -> impl IntoView {
 fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
     let actor = current.actor();
     let bot = current.bot_id;
-    let others: Vec<BotMembership> = session
-        .bots
-        .iter()
-        .filter(|b| b.bot_id != bot)
-        .cloned()
-        .collect();
+    let others: Vec<BotMembership> = session.bots.iter().filter(|b| b.bot_id != bot).cloned().collect();
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">"Switchboard"</A>
@@ -88,13 +83,7 @@ fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
 
 /// A tab the member may open is a link; otherwise it is shown disabled with the policy's reason.
 #[component]
-fn TabLink(
-    actor: Actor,
-    bot: BotId,
-    tab: Tab,
-    href: &'static str,
-    label: &'static str,
-) -> impl IntoView {
+fn TabLink(actor: Actor, bot: BotId, tab: Tab, href: &'static str, label: &'static str) -> impl IntoView {
     match policy::can_open_tab(Some(&actor), tab) {
         Ok(()) => view! { <A href=format!("/bots/{bot}/{href}")>{label}</A> }.into_any(),
         Err(denied) => view! {

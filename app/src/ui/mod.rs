@@ -55,23 +55,10 @@ pub fn App() -> impl IntoView {
     let log_out = ServerAction::<LogOut>::new();
     let create_bot = ServerAction::<CreateBot>::new();
     let session = Resource::new(
-        move || {
-            (
-                sign_up.version().get(),
-                log_in.version().get(),
-                log_out.version().get(),
-                create_bot.version().get(),
-            )
-        },
+        move || (sign_up.version().get(), log_in.version().get(), log_out.version().get(), create_bot.version().get()),
         |_| current_session(),
     );
-    provide_context(SessionActions {
-        sign_up,
-        log_in,
-        log_out,
-        create_bot,
-        session,
-    });
+    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, session });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css" />

@@ -12,9 +12,7 @@ pub async fn sign_up(db: &Db, name: &str, email: &str, password: &str) -> Result
     let hash = password::hash(password).await?;
     repo::insert_user(db.pool(), email.as_str(), name.as_str(), &hash, now_ms())
         .await?
-        .ok_or_else(|| {
-            AppError::Conflict("An account with this email already exists. Log in instead.".into())
-        })
+        .ok_or_else(|| AppError::Conflict("An account with this email already exists. Log in instead.".into()))
 }
 
 /// Checks credentials. Unknown email and wrong password answer identically (same error, same
@@ -63,10 +61,5 @@ pub async fn session_view(db: &Db, user: UserId) -> Result<Option<SessionView>, 
         return Ok(None);
     };
     let bots = repo::memberships_of(db.pool(), user).await?;
-    Ok(Some(SessionView {
-        user_id: profile.id,
-        name: profile.name,
-        email: profile.email,
-        bots,
-    }))
+    Ok(Some(SessionView { user_id: profile.id, name: profile.name, email: profile.email, bots }))
 }

@@ -20,21 +20,12 @@ pub async fn create_bot(db: &Db, creator: UserId, name: &str) -> Result<BotId, A
 }
 
 /// The acting member of `bot`, or `None` if `user` does not belong to it.
-pub async fn membership(
-    db: &Db,
-    user: UserId,
-    bot: BotId,
-) -> Result<Option<BotMembership>, AppError> {
+pub async fn membership(db: &Db, user: UserId, bot: BotId) -> Result<Option<BotMembership>, AppError> {
     Ok(repo::membership_of(db.pool(), user, bot).await?)
 }
 
 /// Loads the actor and checks they may open `tab`; not a member → 404.
-pub async fn authorize_tab(
-    db: &Db,
-    user: UserId,
-    bot: BotId,
-    tab: Tab,
-) -> Result<BotMembership, AppError> {
+pub async fn authorize_tab(db: &Db, user: UserId, bot: BotId, tab: Tab) -> Result<BotMembership, AppError> {
     let member = membership(db, user, bot).await?;
     let actor: Option<Actor> = member.as_ref().map(BotMembership::actor);
     policy::can_open_tab(actor.as_ref(), tab)?;
@@ -44,14 +35,7 @@ pub async fn authorize_tab(
 /// Bot Settings > Team Manager > Team.
 pub async fn team(db: &Db, user: UserId, bot: BotId) -> Result<TeamView, AppError> {
     authorize_tab(db, user, bot, Tab::TeamManager).await?;
-    let (plan, seats) = repo::plan_and_seats(db.pool(), bot)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (plan, seats) = repo::plan_and_seats(db.pool(), bot).await?.ok_or(AppError::NotFound)?;
     let members = repo::members_of(db.pool(), bot).await?;
-    Ok(TeamView {
-        bot_id: bot,
-        plan_name: plan.name,
-        seats,
-        members,
-    })
+    Ok(TeamView { bot_id: bot, plan_name: plan.name, seats, members })
 }

@@ -1,4 +1,4 @@
-use crate::domain::views::{BotMembership, TeamView};
+use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId, Tab};
 use leptos::prelude::*;
 
@@ -17,11 +17,4 @@ pub async fn open_section(bot_id: BotId, tab: Tab) -> Result<BotMembership, AppE
     use crate::server::{context, services::bots};
     let (state, user) = context::signed_in_user().await?;
     bots::authorize_tab(&state.db, user, bot_id, tab).await
-}
-
-#[server(prefix = "/api", endpoint = "team/list")]
-pub async fn team(bot_id: BotId) -> Result<TeamView, AppError> {
-    use crate::server::{context, services::bots};
-    let (state, user) = context::signed_in_user().await?;
-    bots::team(&state.db, user, bot_id).await
 }

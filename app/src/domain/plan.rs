@@ -8,6 +8,9 @@ pub struct Plan {
     pub name: String,
     /// Inbox seats included free with the plan (the creator's seat counts against them).
     pub included_seats: i64,
+    /// The plan's own monthly price.
+    pub price_minor: i64,
+    /// The monthly price of one paid seat.
     pub seat_price_minor: i64,
     pub currency: String,
 }

@@ -91,6 +91,15 @@ impl Db {
         }
     }
 
+    /// Serialises writers of one bot's team and billing state for the rest of the transaction.
+    /// Postgres locks the bot row; SQLite's `BEGIN IMMEDIATE` already holds the write lock.
+    pub async fn lock_bot(&self, conn: &mut sqlx::AnyConnection, bot: i64) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM bots WHERE id = $1 FOR UPDATE").bind(bot).execute(conn).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

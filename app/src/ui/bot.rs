@@ -1,6 +1,7 @@
 use super::use_session_actions;
 use super::widgets::{ErrorNotice, Loading};
-use crate::api::bots::{open_section, team};
+use crate::api::bots::open_section;
+use crate::api::team::team;
 use crate::domain::policy::{self, Actor};
 use crate::domain::views::{BotMembership, SessionView, TeamView};
 use crate::domain::{AppError, BotId, Tab};

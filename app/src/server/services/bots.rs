@@ -1,7 +1,8 @@
+use crate::domain::billing;
 use crate::domain::input::BotName;
 use crate::domain::plan::DEFAULT_PLAN_CODE;
 use crate::domain::policy::{self, Actor};
-use crate::domain::views::{BotMembership, TeamView};
+use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId, Role, Tab, UserId};
 use crate::server::db::{Db, now_ms};
 use crate::server::repo;
@@ -11,9 +12,29 @@ use crate::server::repo;
 pub async fn create_bot(db: &Db, creator: UserId, name: &str) -> Result<BotId, AppError> {
     let name = BotName::parse(name)?;
     let now = now_ms();
+    let today = billing::day_of_ms(now);
+    let anchor = billing::anchor_of(today);
+    let period = billing::period_containing(anchor, today);
     let mut tx = db.begin_write().await?;
-    let bot = repo::insert_bot(&mut *tx, name.as_str(), DEFAULT_PLAN_CODE, creator, now).await?;
+    let plan = repo::plan(&mut *tx, DEFAULT_PLAN_CODE).await?.ok_or_else(|| {
+        tracing::error!("the default plan is missing from the catalogue");
+        AppError::Internal
+    })?;
+    let bot = repo::insert_bot(&mut *tx, name.as_str(), &plan, creator, anchor, period, now).await?;
     repo::insert_member(&mut *tx, bot, creator, Role::Owner, true, now).await?;
+    repo::audit::record(
+        &mut *tx,
+        bot,
+        Some(creator),
+        "bot.created",
+        &format!(
+            "Created the bot \"{}\" on the {} plan; the creator holds its first Inbox seat",
+            name.as_str(),
+            plan.name
+        ),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(bot = %bot, user = %creator, "bot created");
     Ok(bot)
@@ -30,12 +51,4 @@ pub async fn authorize_tab(db: &Db, user: UserId, bot: BotId, tab: Tab) -> Resul
     let actor: Option<Actor> = member.as_ref().map(BotMembership::actor);
     policy::can_open_tab(actor.as_ref(), tab)?;
     member.ok_or(AppError::NotFound)
-}
-
-/// Bot Settings > Team Manager > Team.
-pub async fn team(db: &Db, user: UserId, bot: BotId) -> Result<TeamView, AppError> {
-    authorize_tab(db, user, bot, Tab::TeamManager).await?;
-    let (plan, seats) = repo::plan_and_seats(db.pool(), bot).await?.ok_or(AppError::NotFound)?;
-    let members = repo::members_of(db.pool(), bot).await?;
-    Ok(TeamView { bot_id: bot, plan_name: plan.name, seats, members })
 }

@@ -1,4 +1,24 @@
 //! Use cases. Each loads the facts it needs, asks the shared policy, then writes — inside one
 //! transaction where it reads before writing.
 pub mod accounts;
+pub mod billing;
 pub mod bots;
+pub mod team;
+
+use crate::domain::policy::Actor;
+use crate::domain::views::BotMembership;
+use crate::domain::{BotId, UserId};
+use crate::server::repo;
+
+/// The acting member, read inside the caller's transaction (fresh on every request).
+pub(crate) async fn acting(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    bot: BotId,
+) -> Result<Option<BotMembership>, sqlx::Error> {
+    repo::membership_of(conn, user, bot).await
+}
+
+pub(crate) fn actor_of(member: &Option<BotMembership>) -> Option<Actor> {
+    member.as_ref().map(BotMembership::actor)
+}

@@ -1,6 +1,11 @@
 //! SQL, and nothing but SQL: portable statements with `$N` placeholders over the `Any` driver.
 //! Functions take any executor so services can run them on the pool or inside a transaction.
+pub mod audit;
+pub mod billing;
+pub mod team;
+
 use super::db::flag;
+use crate::domain::billing::Period;
 use crate::domain::plan::{Plan, SeatUsage};
 use crate::domain::views::{BotMembership, MemberRow};
 use crate::domain::{BotId, MemberId, Role, UserId};
@@ -56,23 +61,49 @@ pub async fn user_profile<'c>(
     Ok(row.map(|(id, name, email)| UserProfile { id: UserId(id), name, email }))
 }
 
+/// A new bot on `plan` whose creator already takes one seat (`seats_used = 1`).
 pub async fn insert_bot<'c>(
     db: impl Executor<'c, Database = Any>,
     name: &str,
-    plan_code: &str,
+    plan: &Plan,
     creator: UserId,
+    anchor_day: u32,
+    period: Period,
     now: i64,
 ) -> Result<BotId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO bots (name, plan_code, paid_seats, created_by, created_at) VALUES ($1, $2, 0, $3, $4) RETURNING id",
+        "INSERT INTO bots (name, plan_code, plan_code_next, seats_included, seats_included_next, paid_seats, \
+                           paid_seats_next, seats_used, billing_anchor_day, period_start, period_end, created_by, created_at) \
+         VALUES ($1, $2, $2, $3, $3, 0, 0, 1, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(name)
-    .bind(plan_code)
+    .bind(&plan.code)
+    .bind(plan.included_seats)
+    .bind(anchor_day as i64)
+    .bind(period.start)
+    .bind(period.end)
     .bind(creator.0)
     .bind(now)
     .fetch_one(db)
     .await?;
     Ok(BotId(id))
+}
+
+pub async fn plan<'c>(db: impl Executor<'c, Database = Any>, code: &str) -> Result<Option<Plan>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT code, name, included_seats, price_minor, seat_price_minor, currency FROM plans WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn plans<'c>(db: impl Executor<'c, Database = Any>) -> Result<Vec<Plan>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT code, name, included_seats, price_minor, seat_price_minor, currency FROM plans ORDER BY sort_order",
+    )
+    .fetch_all(db)
+    .await
 }
 
 pub async fn insert_member<'c>(
@@ -139,31 +170,30 @@ pub async fn plan_and_seats<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
 ) -> Result<Option<(Plan, SeatUsage)>, sqlx::Error> {
-    let row: Option<(String, String, i64, i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT p.code, p.name, p.included_seats, p.seat_price_minor, p.currency, b.paid_seats, \
-                (SELECT COUNT(*) FROM members m WHERE m.bot_id = b.id AND m.has_seat = 1) \
+    let row: Option<(String, String, i64, i64, i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT p.code, p.name, p.included_seats, p.price_minor, p.seat_price_minor, p.currency, \
+                b.seats_included, b.paid_seats, b.seats_used \
          FROM bots b JOIN plans p ON p.code = b.plan_code WHERE b.id = $1",
     )
     .bind(bot.0)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(code, name, included_seats, seat_price_minor, currency, paid, used)| {
-        let plan = Plan { code, name, included_seats, seat_price_minor, currency };
-        let seats = SeatUsage { used, included: plan.included_seats, paid };
-        (plan, seats)
+    Ok(row.map(|(code, name, included_seats, price_minor, seat_price_minor, currency, included, paid, used)| {
+        let plan = Plan { code, name, included_seats, price_minor, seat_price_minor, currency };
+        (plan, SeatUsage { used, included, paid })
     }))
 }
 
 pub async fn members_of<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT m.id, u.id, u.name, u.email, m.role, m.has_seat, m.joined_at \
+    let rows: Vec<(i64, i64, String, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT m.id, u.id, u.name, u.email, m.role, m.has_seat, m.seat_wanted, m.joined_at \
          FROM members m JOIN users u ON u.id = m.user_id WHERE m.bot_id = $1 ORDER BY u.name, m.id",
     )
     .bind(bot.0)
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|(member_id, user_id, name, email, role, has_seat, joined_at_ms)| {
+        .map(|(member_id, user_id, name, email, role, has_seat, seat_wanted, joined_at_ms)| {
             Ok(MemberRow {
                 member_id: MemberId(member_id),
                 user_id: UserId(user_id),
@@ -171,6 +201,7 @@ pub async fn members_of<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -
                 email,
                 role: parse_role(role)?,
                 has_seat: flag(has_seat),
+                seat_wanted: flag(seat_wanted),
                 joined_at_ms,
             })
         })
@@ -225,6 +256,6 @@ pub async fn prune_login_attempts<'c>(db: impl Executor<'c, Database = Any>, bef
     Ok(())
 }
 
-fn parse_role(code: String) -> Result<Role, sqlx::Error> {
+pub(crate) fn parse_role(code: String) -> Result<Role, sqlx::Error> {
     code.parse().map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
 }

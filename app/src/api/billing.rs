@@ -1,0 +1,44 @@
+use crate::domain::plan::SeatUsage;
+use crate::domain::views::{BillingView, ProrationPreview};
+use crate::domain::{AppError, BotId};
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "billing/overview")]
+pub async fn billing_overview(bot_id: BotId) -> Result<BillingView, AppError> {
+    use crate::server::{context, services::billing};
+    let (state, user) = context::signed_in_user().await?;
+    billing::overview(&state.db, user, bot_id).await
+}
+
+#[server(prefix = "/api", endpoint = "billing/preview-seats")]
+pub async fn preview_seats(bot_id: BotId, quantity: i64) -> Result<ProrationPreview, AppError> {
+    use crate::server::{context, services::billing};
+    let (state, user) = context::signed_in_user().await?;
+    billing::preview_seat_purchase(&state.db, user, bot_id, quantity).await
+}
+
+#[server(prefix = "/api", endpoint = "billing/buy-seats")]
+pub async fn buy_seats(
+    bot_id: BotId,
+    quantity: i64,
+    expected_amount_minor: i64,
+    request_key: String,
+) -> Result<SeatUsage, AppError> {
+    use crate::server::{context, services::billing};
+    let (state, user) = context::signed_in_user().await?;
+    billing::buy_seats(&state.db, user, bot_id, quantity, expected_amount_minor, &request_key).await
+}
+
+#[server(prefix = "/api", endpoint = "billing/schedule-seats")]
+pub async fn schedule_paid_seats(bot_id: BotId, paid_seats: i64) -> Result<(), AppError> {
+    use crate::server::{context, services::billing};
+    let (state, user) = context::signed_in_user().await?;
+    billing::schedule_paid_seats(&state.db, user, bot_id, paid_seats).await
+}
+
+#[server(prefix = "/api", endpoint = "billing/change-plan")]
+pub async fn change_plan(bot_id: BotId, plan: String) -> Result<(), AppError> {
+    use crate::server::{context, services::billing};
+    let (state, user) = context::signed_in_user().await?;
+    billing::change_plan(&state.db, user, bot_id, &plan).await
+}

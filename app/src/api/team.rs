@@ -1,0 +1,76 @@
+use crate::domain::plan::SeatUsage;
+use crate::domain::views::{AuditPage, InvitationCreated, InvitationPreview, TeamView};
+use crate::domain::{AppError, BotId, MemberId, Role};
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "team/list")]
+pub async fn team(bot_id: BotId) -> Result<TeamView, AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::team_view(&state.db, user, bot_id).await
+}
+
+#[server(prefix = "/api", endpoint = "team/set-seat")]
+pub async fn set_seat(bot_id: BotId, member_id: MemberId, enable: bool) -> Result<SeatUsage, AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::set_seat(&state.db, user, bot_id, member_id, enable).await
+}
+
+#[server(prefix = "/api", endpoint = "team/change-role")]
+pub async fn change_role(bot_id: BotId, member_id: MemberId, role: Role) -> Result<(), AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::change_role(&state.db, user, bot_id, member_id, role).await
+}
+
+#[server(prefix = "/api", endpoint = "team/remove")]
+pub async fn remove_member(bot_id: BotId, member_id: MemberId) -> Result<(), AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::remove_member(&state.db, user, bot_id, member_id).await
+}
+
+/// `with_seat` is a checkbox: present ("on") when ticked.
+#[server(prefix = "/api", endpoint = "team/invite")]
+pub async fn invite(
+    bot_id: BotId,
+    email: String,
+    role: Role,
+    with_seat: Option<String>,
+) -> Result<InvitationCreated, AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::invite(&state.db, user, bot_id, &email, role, with_seat.is_some()).await
+}
+
+#[server(prefix = "/api", endpoint = "team/revoke-invitation")]
+pub async fn revoke_invitation(bot_id: BotId, invitation_id: i64) -> Result<(), AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::revoke_invitation(&state.db, user, bot_id, invitation_id).await
+}
+
+#[server(prefix = "/api", endpoint = "team/audit")]
+pub async fn audit_log(bot_id: BotId, before: Option<i64>) -> Result<AuditPage, AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    team::audit_log(&state.db, user, bot_id, before).await
+}
+
+/// Public: the link itself is the credential, and the page must explain expired links.
+#[server(prefix = "/api", endpoint = "invitations/preview")]
+pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppError> {
+    use crate::server::{context, services::team};
+    let state = context::state()?;
+    team::preview_invitation(&state.db, &token).await
+}
+
+#[server(prefix = "/api", endpoint = "invitations/accept")]
+pub async fn accept_invitation(token: String) -> Result<BotId, AppError> {
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    let bot = team::accept_invitation(&state.db, user, &token).await?;
+    leptos_axum::redirect(&format!("/bots/{bot}/inbox"));
+    Ok(bot)
+}

@@ -1,0 +1,313 @@
+//! Members, seats and invitations. Seat changes keep `bots.seats_used` in step with
+//! `members.has_seat` inside the caller's transaction.
+use super::parse_role;
+use crate::domain::plan::SeatUsage;
+use crate::domain::{BotId, MemberId, Role, UserId};
+use crate::server::db::flag;
+use sqlx::{Any, Executor};
+
+pub struct MemberFacts {
+    pub id: MemberId,
+    pub user_id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub has_seat: bool,
+}
+
+/// A member of `bot` by id; `None` if it does not exist *in this bot*.
+pub async fn member_in_bot<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+) -> Result<Option<MemberFacts>, sqlx::Error> {
+    let row: Option<(i64, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT m.id, m.user_id, u.name, m.role, m.has_seat FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.id = $1 AND m.bot_id = $2",
+    )
+    .bind(member.0)
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await?;
+    row.map(|(id, user_id, name, role, has_seat)| {
+        Ok(MemberFacts {
+            id: MemberId(id),
+            user_id: UserId(user_id),
+            name,
+            role: parse_role(role)?,
+            has_seat: flag(has_seat),
+        })
+    })
+    .transpose()
+}
+
+pub async fn seat_usage<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<SeatUsage, sqlx::Error> {
+    let (used, included, paid): (i64, i64, i64) =
+        sqlx::query_as("SELECT seats_used, seats_included, paid_seats FROM bots WHERE id = $1")
+            .bind(bot.0)
+            .fetch_one(db)
+            .await?;
+    Ok(SeatUsage { used, included, paid })
+}
+
+/// Takes one seat from the pool if one is free now and next period. One conditional
+/// statement: concurrent callers serialise on the bot row, so the pool never over-fills.
+pub async fn take_pool_seat<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE bots SET seats_used = seats_used + 1 \
+         WHERE id = $1 AND seats_used < seats_included + paid_seats \
+           AND seats_used < seats_included_next + paid_seats_next",
+    )
+    .bind(bot.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn release_pool_seat<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE bots SET seats_used = seats_used - 1 WHERE id = $1 AND seats_used > 0")
+        .bind(bot.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks the member seated; false if they already were (or are not seat-eligible).
+pub async fn seat_member<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE members SET has_seat = 1, seat_wanted = 0 \
+         WHERE id = $1 AND bot_id = $2 AND has_seat = 0 AND role IN ('owner', 'admin', 'agent')",
+    )
+    .bind(member.0)
+    .bind(bot.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Clears the member's seat; false if they had none.
+pub async fn unseat_member<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE members SET has_seat = 0 WHERE id = $1 AND bot_id = $2 AND has_seat = 1")
+        .bind(member.0)
+        .bind(bot.0)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_seat_wanted<'c>(
+    db: impl Executor<'c, Database = Any>,
+    member: MemberId,
+    wanted: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE members SET seat_wanted = $1 WHERE id = $2")
+        .bind(i64::from(wanted))
+        .bind(member.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_role<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+    role: Role,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE members SET role = $1 WHERE id = $2 AND bot_id = $3")
+        .bind(role.code())
+        .bind(member.0)
+        .bind(bot.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_member<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM members WHERE id = $1 AND bot_id = $2").bind(member.0).bind(bot.0).execute(db).await?;
+    Ok(())
+}
+
+pub async fn owner_count<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE bot_id = $1 AND role = 'owner'")
+        .bind(bot.0)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn is_member_by_email<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members m JOIN users u ON u.id = m.user_id WHERE m.bot_id = $1 AND u.email = $2",
+    )
+    .bind(bot.0)
+    .bind(email)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
+pub struct NewInvitation<'a> {
+    pub bot: BotId,
+    pub email: &'a str,
+    pub role: Role,
+    pub with_seat: bool,
+    pub token_hash: &'a str,
+    pub invited_by: UserId,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert_invitation<'c>(
+    db: impl Executor<'c, Database = Any>,
+    inv: &NewInvitation<'_>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO invitations (bot_id, email, role, with_seat, token_hash, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(inv.bot.0)
+    .bind(inv.email)
+    .bind(inv.role.code())
+    .bind(i64::from(inv.with_seat))
+    .bind(inv.token_hash)
+    .bind(inv.invited_by.0)
+    .bind(inv.created_at)
+    .bind(inv.expires_at)
+    .fetch_one(db)
+    .await
+}
+
+/// Revokes pending invitations to `email` in `bot`; returns how many.
+pub async fn revoke_pending_for_email<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    email: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE invitations SET revoked_at = $1 \
+         WHERE bot_id = $2 AND email = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(bot.0)
+    .bind(email)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes one pending invitation of `bot`; returns its email if it was pending.
+pub async fn revoke_invitation<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    invitation: i64,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE invitations SET revoked_at = $1 \
+         WHERE id = $2 AND bot_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1 \
+         RETURNING email",
+    )
+    .bind(now)
+    .bind(invitation)
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await
+}
+
+pub type PendingInvitationRow = (i64, String, String, i64, String, i64, i64);
+
+/// Pending (not accepted, revoked or expired) invitations of a bot, newest first.
+pub async fn pending_invitations<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    now: i64,
+) -> Result<Vec<PendingInvitationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.id, i.email, i.role, i.with_seat, u.name, i.created_at, i.expires_at \
+         FROM invitations i JOIN users u ON u.id = i.invited_by \
+         WHERE i.bot_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2 \
+         ORDER BY i.id DESC",
+    )
+    .bind(bot.0)
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+pub struct InvitationRecord {
+    pub id: i64,
+    pub bot: BotId,
+    pub bot_name: String,
+    pub email: String,
+    pub role: Role,
+    pub with_seat: bool,
+    pub inviter_name: String,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn invitation_by_token_hash<'c>(
+    db: impl Executor<'c, Database = Any>,
+    token_hash: &str,
+) -> Result<Option<InvitationRecord>, sqlx::Error> {
+    type Row = (i64, i64, String, String, String, i64, String, i64, Option<i64>, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT i.id, i.bot_id, b.name, i.email, i.role, i.with_seat, u.name, i.expires_at, i.accepted_at, i.revoked_at \
+         FROM invitations i JOIN bots b ON b.id = i.bot_id JOIN users u ON u.id = i.invited_by \
+         WHERE i.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await?;
+    row.map(|(id, bot, bot_name, email, role, with_seat, inviter_name, expires_at, accepted_at, revoked_at)| {
+        Ok(InvitationRecord {
+            id,
+            bot: BotId(bot),
+            bot_name,
+            email,
+            role: parse_role(role)?,
+            with_seat: flag(with_seat),
+            inviter_name,
+            expires_at,
+            accepted_at,
+            revoked_at,
+        })
+    })
+    .transpose()
+}
+
+/// Marks the invitation used — exactly once, however many accept at the same moment.
+pub async fn mark_invitation_accepted<'c>(
+    db: impl Executor<'c, Database = Any>,
+    invitation: i64,
+    user: UserId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE invitations SET accepted_at = $1, accepted_by = $2 \
+         WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user.0)
+    .bind(invitation)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,315 @@
+//! Team Manager: members, roles, seats, invitations and the audit log. Every write follows
+//! lock → load facts → ask the policy → write → audit, in one transaction.
+use super::{acting, actor_of};
+use crate::domain::input::Email;
+use crate::domain::plan::SeatUsage;
+use crate::domain::policy::{self, Denied};
+use crate::domain::views::{
+    AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, TeamView,
+};
+use crate::domain::{AppError, BotId, MemberId, Role, UserId};
+use crate::server::db::{Db, now_ms};
+use crate::server::repo::{self, audit, team};
+use blake2::{Blake2s256, Digest};
+
+/// Invitation links expire after this long.
+pub const INVITATION_TTL_MS: i64 = 24 * 3600 * 1000;
+pub const AUDIT_PAGE_SIZE: i64 = 50;
+
+pub async fn team_view(db: &Db, user: UserId, bot: BotId) -> Result<TeamView, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let me = acting(&mut conn, user, bot).await?;
+    policy::can_view_team(actor_of(&me).as_ref())?;
+    let me = me.ok_or(AppError::NotFound)?;
+    let (plan, seats) = repo::plan_and_seats(&mut *conn, bot).await?.ok_or(AppError::NotFound)?;
+    let members = repo::members_of(&mut *conn, bot).await?;
+    let viewer_member_id = members.iter().find(|m| m.user_id == user).map(|m| m.member_id).ok_or(AppError::NotFound)?;
+    let invitations = team::pending_invitations(&mut *conn, bot, now_ms())
+        .await?
+        .into_iter()
+        .map(|(id, email, role, with_seat, invited_by, created_at_ms, expires_at_ms)| {
+            Ok(InvitationView {
+                id,
+                email,
+                role: repo::parse_role(role)?,
+                with_seat: with_seat != 0,
+                invited_by,
+                created_at_ms,
+                expires_at_ms,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(TeamView {
+        bot_id: bot,
+        viewer: me.actor(),
+        viewer_member_id,
+        plan_name: plan.name,
+        seats,
+        members,
+        invitations,
+    })
+}
+
+/// Turns a member's Inbox seat on or off; returns the pool afterwards.
+pub async fn set_seat(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    member: MemberId,
+    enable: bool,
+) -> Result<SeatUsage, AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let me = acting(&mut tx, user, bot).await?;
+    policy::can_manage_team(actor_of(&me).as_ref())?;
+    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
+    let seats = team::seat_usage(&mut *tx, bot).await?;
+    if enable == target.has_seat {
+        return Ok(seats); // already as asked: nothing to do
+    }
+    policy::can_set_seat(actor_of(&me).as_ref(), target.role, enable, &seats)?;
+    if enable {
+        // The pool is the real guard: one conditional UPDATE, exact under concurrency.
+        if !team::take_pool_seat(&mut *tx, bot).await? {
+            return Err(Denied::NoFreeSeats.into());
+        }
+        if !team::seat_member(&mut *tx, bot, member).await? {
+            return Ok(seats); // raced with another grant of the same seat: roll back, nothing changed
+        }
+        audit::record(&mut *tx, bot, Some(user), "seat.granted", &format!("Gave {} an Inbox seat", target.name), now)
+            .await?;
+    } else {
+        if team::unseat_member(&mut *tx, bot, member).await? {
+            team::release_pool_seat(&mut *tx, bot).await?;
+        }
+        audit::record(&mut *tx, bot, Some(user), "seat.removed", &format!("Removed {}'s Inbox seat", target.name), now)
+            .await?;
+    }
+    let seats = team::seat_usage(&mut *tx, bot).await?;
+    tx.commit().await?;
+    Ok(seats)
+}
+
+/// Changes a member's role. A seat holder moved to a role that cannot hold a seat loses the
+/// seat in the same step; the last Owner cannot be demoted.
+pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, new_role: Role) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let me = acting(&mut tx, user, bot).await?;
+    policy::can_manage_team(actor_of(&me).as_ref())?;
+    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
+    policy::can_change_role(actor_of(&me).as_ref(), target.role, new_role)?;
+    if target.role == new_role {
+        return Ok(());
+    }
+    let owners = team::owner_count(&mut *tx, bot).await?;
+    policy::keeps_an_owner(owners, target.role, Some(new_role))?;
+    let mut summary = format!("Changed {}'s role from {} to {}", target.name, target.role.label(), new_role.label());
+    // Seat first: the database refuses a seat on a role that cannot hold one.
+    if target.has_seat && !new_role.seat_eligible() && team::unseat_member(&mut *tx, bot, member).await? {
+        team::release_pool_seat(&mut *tx, bot).await?;
+        summary.push_str(&format!(" and removed their Inbox seat ({} cannot hold one)", new_role.plural()));
+    }
+    if !new_role.seat_eligible() {
+        team::set_seat_wanted(&mut *tx, member, false).await?;
+    }
+    team::set_role(&mut *tx, bot, member, new_role).await?;
+    audit::record(&mut *tx, bot, Some(user), "role.changed", &summary, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let me = acting(&mut tx, user, bot).await?;
+    policy::can_manage_team(actor_of(&me).as_ref())?;
+    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
+    policy::can_remove_member(actor_of(&me).as_ref(), target.role)?;
+    let owners = team::owner_count(&mut *tx, bot).await?;
+    policy::keeps_an_owner(owners, target.role, None)?;
+    // Conversations do not exist yet; when they do, the member's open ones are reassigned here.
+    if target.has_seat {
+        team::release_pool_seat(&mut *tx, bot).await?;
+    }
+    team::delete_member(&mut *tx, bot, member).await?;
+    audit::record(
+        &mut *tx,
+        bot,
+        Some(user),
+        "member.removed",
+        &format!("Removed {} ({}) from the team", target.name, target.role.label()),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates a single-use invitation link valid for 24 hours. A new invitation to the same email
+/// replaces the previous pending one.
+pub async fn invite(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    email: &str,
+    role: Role,
+    with_seat: bool,
+) -> Result<InvitationCreated, AppError> {
+    let email = Email::parse(email)?;
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let me = acting(&mut tx, user, bot).await?;
+    policy::can_manage_team(actor_of(&me).as_ref())?;
+    policy::can_grant_role(actor_of(&me).as_ref(), role)?;
+    if with_seat && !role.seat_eligible() {
+        return Err(Denied::NotSeatEligible { role }.into());
+    }
+    if team::is_member_by_email(&mut *tx, bot, email.as_str()).await? {
+        return Err(AppError::Conflict(format!("{} is already a member of this bot.", email.as_str())));
+    }
+    let replaced = team::revoke_pending_for_email(&mut *tx, bot, email.as_str(), now).await?;
+    let token = new_token();
+    let expires_at = now + INVITATION_TTL_MS;
+    team::insert_invitation(
+        &mut *tx,
+        &team::NewInvitation {
+            bot,
+            email: email.as_str(),
+            role,
+            with_seat,
+            token_hash: &token_hash(&token),
+            invited_by: user,
+            created_at: now,
+            expires_at,
+        },
+    )
+    .await?;
+    let mut summary =
+        format!("Invited {} as {}{}", email.as_str(), role.label(), if with_seat { " with an Inbox seat" } else { "" });
+    if replaced > 0 {
+        summary.push_str(" (replacing the earlier link)");
+    }
+    audit::record(&mut *tx, bot, Some(user), "invitation.created", &summary, now).await?;
+    tx.commit().await?;
+    Ok(InvitationCreated {
+        email: email.as_str().to_string(),
+        path: format!("/invite/{token}"),
+        expires_at_ms: expires_at,
+    })
+}
+
+pub async fn revoke_invitation(db: &Db, user: UserId, bot: BotId, invitation: i64) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let me = acting(&mut tx, user, bot).await?;
+    policy::can_manage_team(actor_of(&me).as_ref())?;
+    let email = team::revoke_invitation(&mut *tx, bot, invitation, now).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut *tx, bot, Some(user), "invitation.revoked", &format!("Revoked the invitation to {email}"), now)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an invitation link leads to. Unknown tokens are 404; known ones say their state.
+pub async fn preview_invitation(db: &Db, token: &str) -> Result<InvitationPreview, AppError> {
+    let record = team::invitation_by_token_hash(db.pool(), &token_hash(token)).await?.ok_or(AppError::NotFound)?;
+    Ok(InvitationPreview {
+        status: status_of(&record, now_ms()),
+        bot_name: record.bot_name,
+        role: record.role,
+        with_seat: record.with_seat,
+        email: record.email,
+        invited_by: record.inviter_name,
+        expires_at_ms: record.expires_at,
+    })
+}
+
+/// Joins the bot through an invitation: single use, only for the invited email. A seat is
+/// granted if one was offered and one is free; otherwise the member joins without one.
+pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<BotId, AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let record = team::invitation_by_token_hash(&mut *tx, &token_hash(token)).await?.ok_or(AppError::NotFound)?;
+    db.lock_bot(&mut tx, record.bot.0).await?;
+    match status_of(&record, now) {
+        InvitationStatus::Valid => {}
+        InvitationStatus::Expired => {
+            return Err(AppError::Conflict("This invitation has expired. Ask for a new link.".into()));
+        }
+        InvitationStatus::Used => return Err(AppError::Conflict("This invitation has already been used.".into())),
+        InvitationStatus::Revoked => return Err(AppError::Conflict("This invitation was revoked.".into())),
+    }
+    let profile = repo::user_profile(&mut *tx, user).await?.ok_or(AppError::Unauthenticated)?;
+    if profile.email != record.email {
+        return Err(AppError::Forbidden(format!(
+            "This invitation is for {}. Log in with that email to accept it.",
+            record.email
+        )));
+    }
+    if acting(&mut tx, user, record.bot).await?.is_some() {
+        return Err(AppError::Conflict("You are already a member of this bot.".into()));
+    }
+    if !team::mark_invitation_accepted(&mut *tx, record.id, user, now).await? {
+        return Err(AppError::Conflict("This invitation has already been used.".into()));
+    }
+    let member = repo::insert_member(&mut *tx, record.bot, user, record.role, false, now).await?;
+    let mut summary = format!("{} joined as {}", profile.name, record.role.label());
+    if record.with_seat {
+        if team::take_pool_seat(&mut *tx, record.bot).await? {
+            team::seat_member(&mut *tx, record.bot, member).await?;
+            summary.push_str(" with an Inbox seat");
+        } else {
+            team::set_seat_wanted(&mut *tx, member, true).await?;
+            summary.push_str(" without the offered Inbox seat (none was free)");
+        }
+    }
+    audit::record(&mut *tx, record.bot, Some(user), "member.joined", &summary, now).await?;
+    tx.commit().await?;
+    Ok(record.bot)
+}
+
+pub async fn audit_log(db: &Db, user: UserId, bot: BotId, before: Option<i64>) -> Result<AuditPage, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let me = acting(&mut conn, user, bot).await?;
+    policy::can_view_audit_log(actor_of(&me).as_ref())?;
+    let mut events = audit::page(&mut *conn, bot, before, AUDIT_PAGE_SIZE + 1).await?;
+    let next_before = if events.len() as i64 > AUDIT_PAGE_SIZE {
+        events.truncate(AUDIT_PAGE_SIZE as usize);
+        events.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(AuditPage { events, next_before })
+}
+
+fn status_of(record: &team::InvitationRecord, now: i64) -> InvitationStatus {
+    if record.revoked_at.is_some() {
+        InvitationStatus::Revoked
+    } else if record.accepted_at.is_some() {
+        InvitationStatus::Used
+    } else if record.expires_at <= now {
+        InvitationStatus::Expired
+    } else {
+        InvitationStatus::Valid
+    }
+}
+
+/// 32 random bytes, hex: the bearer secret in an invitation link.
+fn new_token() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// Only a hash of the token is stored, so a database leak does not leak usable links.
+fn token_hash(token: &str) -> String {
+    hex(&Blake2s256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,259 @@
+//! Team Manager services on a real database (SQLite file, or Postgres with SWITCHBOARD_TEST_POSTGRES).
+#![cfg(feature = "ssr")]
+mod support;
+
+use app::domain::views::InvitationStatus;
+use app::domain::{AppError, BotId, Role};
+use app::server::services::{accounts, team};
+use app::server::testing::TestDb;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seat_toggle_respects_the_pool_and_eligibility() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let (_, agent) = member(&t.db, bot, "Agent Smith", Role::Agent).await;
+    let (_, analyst) = member(&t.db, bot, "Ana Lyst", Role::Analyst).await;
+
+    // Free plan: one seat, held by the owner.
+    let err = team::set_seat(&t.db, owner, bot, agent, true).await.unwrap_err();
+    assert_eq!(err, AppError::PaymentRequired("No free seats — buy more in Add-ons.".into()));
+    add_paid_seats(&t.db, bot, 1).await;
+    let seats = team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
+    assert_eq!(seats.summary(), "Inbox seats: 2 of 2 used");
+
+    add_paid_seats(&t.db, bot, 1).await;
+    let err = team::set_seat(&t.db, owner, bot, analyst, true).await.unwrap_err();
+    assert_eq!(err, AppError::Forbidden("Analysts cannot hold an Inbox seat.".into()));
+
+    let seats = team::set_seat(&t.db, owner, bot, agent, false).await.unwrap();
+    assert_eq!(seats.used, 1);
+    assert_eq!(assert_seat_count_consistent(&t.db, bot).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn members_without_team_rights_change_nothing() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    add_paid_seats(&t.db, bot, 3).await;
+    let (agent_user, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
+    let (_, other) = member(&t.db, bot, "Other", Role::Agent).await;
+    let owner_member = team::team_view(&t.db, owner, bot).await.unwrap().viewer_member_id;
+
+    assert_eq!(team::set_seat(&t.db, agent_user, bot, other, true).await.unwrap_err().status(), 403);
+    assert_eq!(team::change_role(&t.db, agent_user, bot, other, Role::Admin).await.unwrap_err().status(), 403);
+    assert_eq!(team::remove_member(&t.db, agent_user, bot, owner_member).await.unwrap_err().status(), 403);
+    assert_eq!(
+        team::invite(&t.db, agent_user, bot, "x@example.com", Role::Agent, false).await.unwrap_err().status(),
+        403
+    );
+    // Agents cannot open Team Manager at all.
+    assert_eq!(team::team_view(&t.db, agent_user, bot).await.unwrap_err().status(), 403);
+    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    assert!(view.members.iter().all(|m| m.role != Role::Admin));
+    assert_eq!(view.seats.used, 1);
+    assert!(view.invitations.is_empty());
+    let _ = agent;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn role_rules_and_the_last_owner() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let (admin_user, admin) = member(&t.db, bot, "Admin", Role::Admin).await;
+    let (supervisor_user, _) = member(&t.db, bot, "Sup", Role::Supervisor).await;
+    let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
+    let owner_member = team::team_view(&t.db, owner, bot).await.unwrap().viewer_member_id;
+
+    // Only owners make owners; nobody grants above their own role.
+    assert_eq!(
+        team::change_role(&t.db, admin_user, bot, agent, Role::Owner).await.unwrap_err(),
+        AppError::Forbidden("Only Owners can make another Owner.".into())
+    );
+    assert_eq!(team::change_role(&t.db, supervisor_user, bot, agent, Role::Admin).await.unwrap_err().status(), 403);
+    assert_eq!(team::change_role(&t.db, supervisor_user, bot, admin, Role::Agent).await.unwrap_err().status(), 403);
+    team::change_role(&t.db, supervisor_user, bot, agent, Role::Viewer).await.unwrap();
+
+    // The last owner can neither be demoted nor removed.
+    assert_eq!(team::change_role(&t.db, owner, bot, owner_member, Role::Admin).await.unwrap_err().status(), 409);
+    assert_eq!(team::remove_member(&t.db, owner, bot, owner_member).await.unwrap_err().status(), 409);
+    // With a second owner, the first may step down.
+    team::change_role(&t.db, owner, bot, admin, Role::Owner).await.unwrap();
+    team::change_role(&t.db, owner, bot, owner_member, Role::Admin).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoting_a_seat_holder_to_an_ineligible_role_frees_the_seat_in_the_same_step() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    add_paid_seats(&t.db, bot, 1).await;
+    let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
+    team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
+    team::change_role(&t.db, owner, bot, agent, Role::Analyst).await.unwrap();
+    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    let row = view.members.iter().find(|m| m.member_id == agent).unwrap();
+    assert_eq!((row.role, row.has_seat), (Role::Analyst, false));
+    assert_eq!(view.seats.used, 1);
+    assert_seat_count_consistent(&t.db, bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn removing_a_seated_member_returns_the_seat_to_the_pool() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    add_paid_seats(&t.db, bot, 1).await;
+    let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
+    team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
+    team::remove_member(&t.db, owner, bot, agent).await.unwrap();
+    assert_eq!(assert_seat_count_consistent(&t.db, bot).await, 1);
+    assert_eq!(team::team_view(&t.db, owner, bot).await.unwrap().members.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn fifty_concurrent_seat_grants_against_n_free_seats_yield_exactly_n() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    const FREE: i64 = 7;
+    add_paid_seats(&t.db, bot, FREE).await;
+    let mut agents = Vec::new();
+    for i in 0..50 {
+        agents.push(member(&t.db, bot, &format!("Agent {i:02}"), Role::Agent).await.1);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(agents.len()));
+    let tasks: Vec<_> = agents
+        .into_iter()
+        .map(|agent| {
+            let (db, barrier) = (t.db.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                team::set_seat(&db, owner, bot, agent, true).await
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => granted += 1,
+            Err(AppError::PaymentRequired(_)) => {}
+            Err(other) => panic!("unexpected error under contention: {other:?}"),
+        }
+    }
+    assert_eq!(granted, FREE, "exactly the free seats are granted");
+    assert_eq!(assert_seat_count_consistent(&t.db, bot).await, FREE + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn concurrent_demotions_never_leave_a_bot_without_an_owner() {
+    let t = TestDb::new().await;
+    let (bot, first) = bot_with_owner(&t).await;
+    let first_member = team::team_view(&t.db, first, bot).await.unwrap().viewer_member_id;
+    let (second, second_member) = member(&t.db, bot, "Second Owner", Role::Owner).await;
+    for _ in 0..5 {
+        // Each owner demotes the other at the same moment; at most one can succeed.
+        let (db1, db2) = (t.db.clone(), t.db.clone());
+        let a = tokio::spawn(async move { team::change_role(&db1, first, bot, second_member, Role::Admin).await });
+        let b = tokio::spawn(async move { team::change_role(&db2, second, bot, first_member, Role::Admin).await });
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE bot_id = $1 AND role = 'owner'")
+            .bind(bot.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        assert!(owners >= 1, "a bot lost its last owner: {a:?} {b:?}");
+        assert!(a.is_err() || b.is_err(), "both demotions succeeded");
+        // Restore two owners for the next round (whoever is still owner promotes the other).
+        let _ = team::change_role(&t.db, first, bot, second_member, Role::Owner).await;
+        let _ = team::change_role(&t.db, second, bot, first_member, Role::Owner).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invitations_are_single_use_personal_and_expire() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let created = team::invite(&t.db, owner, bot, "New.Agent@Example.com", Role::Agent, true).await.unwrap();
+    assert_eq!(created.email, "new.agent@example.com");
+    let token = created.path.trim_start_matches("/invite/").to_string();
+    let preview = team::preview_invitation(&t.db, &token).await.unwrap();
+    assert_eq!(
+        (preview.status, preview.role, preview.bot_name.as_str()),
+        (InvitationStatus::Valid, Role::Agent, "Acme")
+    );
+
+    // Someone else cannot use it.
+    let eve = accounts::sign_up(&t.db, "Eve", "eve@example.com", PASSWORD).await.unwrap();
+    assert_eq!(team::accept_invitation(&t.db, eve, &token).await.unwrap_err().status(), 403);
+
+    let agent = accounts::sign_up(&t.db, "New Agent", "new.agent@example.com", PASSWORD).await.unwrap();
+    let joined: BotId = team::accept_invitation(&t.db, agent, &token).await.unwrap();
+    assert_eq!(joined, bot);
+    assert_eq!(team::preview_invitation(&t.db, &token).await.unwrap().status, InvitationStatus::Used);
+    assert_eq!(team::accept_invitation(&t.db, agent, &token).await.unwrap_err().status(), 409);
+
+    // Offered a seat, but the Free plan's only seat is taken: joins without one, and it shows.
+    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    let row = view.members.iter().find(|m| m.user_id == agent).unwrap();
+    assert_eq!((row.role, row.has_seat, row.seat_wanted), (Role::Agent, false, true));
+    assert!(view.invitations.is_empty());
+
+    // Expired links say so.
+    let expired = team::invite(&t.db, owner, bot, "late@example.com", Role::Viewer, false).await.unwrap();
+    sqlx::query("UPDATE invitations SET expires_at = 1 WHERE email = 'late@example.com'")
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let token = expired.path.trim_start_matches("/invite/");
+    assert_eq!(team::preview_invitation(&t.db, token).await.unwrap().status, InvitationStatus::Expired);
+    let late = accounts::sign_up(&t.db, "Late", "late@example.com", PASSWORD).await.unwrap();
+    assert_eq!(team::accept_invitation(&t.db, late, token).await.unwrap_err().status(), 409);
+    assert_eq!(team::preview_invitation(&t.db, "no-such-token").await.unwrap_err(), AppError::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn revoking_and_reinviting() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let first = team::invite(&t.db, owner, bot, "a@example.com", Role::Agent, false).await.unwrap();
+    let second = team::invite(&t.db, owner, bot, "a@example.com", Role::Viewer, false).await.unwrap();
+    let first_token = first.path.trim_start_matches("/invite/");
+    assert_eq!(team::preview_invitation(&t.db, first_token).await.unwrap().status, InvitationStatus::Revoked);
+    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    assert_eq!(view.invitations.len(), 1);
+    assert_eq!(view.invitations[0].role, Role::Viewer);
+    team::revoke_invitation(&t.db, owner, bot, view.invitations[0].id).await.unwrap();
+    let second_token = second.path.trim_start_matches("/invite/");
+    assert_eq!(team::preview_invitation(&t.db, second_token).await.unwrap().status, InvitationStatus::Revoked);
+    // Members cannot be invited again.
+    let err = team::invite(&t.db, owner, bot, "owner@example.com", Role::Agent, false).await.unwrap_err();
+    assert_eq!(err.status(), 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_audit_log_records_every_change_and_pages() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    add_paid_seats(&t.db, bot, 1).await;
+    let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
+    team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
+    team::change_role(&t.db, owner, bot, agent, Role::Viewer).await.unwrap();
+    team::invite(&t.db, owner, bot, "x@example.com", Role::Agent, false).await.unwrap();
+    let page = team::audit_log(&t.db, owner, bot, None).await.unwrap();
+    let actions: Vec<&str> = page.events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["invitation.created", "role.changed", "seat.granted", "bot.created"]);
+    assert!(page.events[1].summary.contains("removed their Inbox seat"), "{}", page.events[1].summary);
+    assert_eq!(page.events[0].actor, "Owner");
+    assert_eq!(page.next_before, None);
+
+    for i in 0..60 {
+        team::invite(&t.db, owner, bot, &format!("p{i}@example.com"), Role::Viewer, false).await.unwrap();
+    }
+    let first = team::audit_log(&t.db, owner, bot, None).await.unwrap();
+    assert_eq!(first.events.len(), 50);
+    let second = team::audit_log(&t.db, owner, bot, first.next_before).await.unwrap();
+    assert_eq!(second.events.len(), 14);
+    assert!(second.events.iter().all(|e| e.id < first.events.last().unwrap().id));
+
+    // Append-only: the database refuses edits.
+    let edit = sqlx::query("UPDATE audit_events SET summary = 'x'").execute(t.db.pool()).await;
+    assert!(edit.is_err());
+}

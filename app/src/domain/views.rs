@@ -162,4 +162,6 @@ pub struct ProrationPreview {
     pub period: Period,
     pub remaining_days: i64,
     pub amount_minor: i64,
+    /// Sent back with the confirmation so a repeated submit buys only once.
+    pub request_key: String,
 }

@@ -5,15 +5,24 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// `?next=/invite/…`: where to continue after signing in (the server only follows local paths).
+fn next_param() -> Option<String> {
+    use_query_map().read_untracked().get("next")
+}
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let actions = use_session_actions();
+    let next = next_param();
+    let login_href = next.as_ref().map(|n| format!("/login?next={n}")).unwrap_or_else(|| "/login".into());
     view! {
         <Title text="Sign up · Switchboard" />
         <section class="auth-card">
             <h1>"Create your Switchboard account"</h1>
             <ActionForm action=actions.sign_up>
+                {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
                     "Your name" <input type="text" name="name" autocomplete="name" required maxlength="80" />
                 </label>
@@ -37,7 +46,7 @@ pub fn SignUpPage() -> impl IntoView {
                     "Sign up"
                 </button>
             </ActionForm>
-            <p>"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p>"Already have an account? " <A href=login_href>"Log in"</A></p>
         </section>
     }
 }
@@ -45,11 +54,14 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn LogInPage() -> impl IntoView {
     let actions = use_session_actions();
+    let next = next_param();
+    let signup_href = next.as_ref().map(|n| format!("/signup?next={n}")).unwrap_or_else(|| "/signup".into());
     view! {
         <Title text="Log in · Switchboard" />
         <section class="auth-card">
             <h1>"Log in to Switchboard"</h1>
             <ActionForm action=actions.log_in>
+                {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
                     "Email" <input type="email" name="email" autocomplete="username" required />
                 </label>
@@ -62,7 +74,7 @@ pub fn LogInPage() -> impl IntoView {
                     "Log in"
                 </button>
             </ActionForm>
-            <p>"New here? " <A href="/signup">"Create an account"</A></p>
+            <p>"New here? " <A href=signup_href>"Create an account"</A></p>
         </section>
     }
 }

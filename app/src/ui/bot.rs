@@ -1,9 +1,8 @@
 use super::use_session_actions;
 use super::widgets::{ErrorNotice, Loading};
 use crate::api::bots::open_section;
-use crate::api::team::team;
 use crate::domain::policy::{self, Actor};
-use crate::domain::views::{BotMembership, SessionView, TeamView};
+use crate::domain::views::{BotMembership, SessionView};
 use crate::domain::{AppError, BotId, Tab};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -11,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_params_map;
 
-fn use_bot_id() -> Memo<Option<BotId>> {
+pub fn use_bot_id() -> Memo<Option<BotId>> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("bot_id").and_then(|raw| raw.parse().ok()))
 }
@@ -73,7 +72,7 @@ fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
                 <TabLink actor bot tab=Tab::Inbox href="inbox" label="Inbox" />
                 <ComingSoon label="Analytics" />
                 <TabLink actor bot tab=Tab::TeamManager href="team" label="Bot Settings › Team Manager" />
-                <ComingSoon label="Add-ons" />
+                <TabLink actor bot tab=Tab::Billing href="addons" label="Add-ons" />
             </nav>
             <span class="spacer"></span>
             <UserMenu name=session.name.clone() />
@@ -142,85 +141,5 @@ pub fn InboxPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-#[component]
-pub fn TeamPage() -> impl IntoView {
-    let bot_id = use_bot_id();
-    let team_view = Resource::new(
-        move || bot_id.get(),
-        |bot| async move {
-            match bot {
-                Some(bot) => team(bot).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    view! {
-        <Title text="Team Manager · Switchboard" />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match team_view.await {
-                    Ok(view) => view! { <TeamTable view /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn TeamTable(view: TeamView) -> impl IntoView {
-    let seats = view.seats;
-    view! {
-        <section class="page team">
-            <p class="breadcrumb">"Bot Settings › Team Manager"</p>
-            <h1>"Team"</h1>
-            <p class="seat-counter" data-testid="seat-counter">{seats.summary()}</p>
-            <p class="muted">
-                {format!(
-                    "{} plan: {} included, {} paid · {} free",
-                    view.plan_name,
-                    seats.included,
-                    seats.paid,
-                    seats.free(),
-                )}
-            </p>
-            <table class="members">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Inbox seat"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {view
-                        .members
-                        .into_iter()
-                        .map(|m| {
-                            view! {
-                                <tr data-member-id=m.member_id.to_string()>
-                                    <td>{m.name}</td>
-                                    <td>{m.email}</td>
-                                    <td>{m.role.label()}</td>
-                                    <td>
-                                        {if m.has_seat {
-                                            view! { <span class="badge seat">"Seat"</span> }.into_any()
-                                        } else {
-                                            view! { <span class="badge none">"No seat"</span> }.into_any()
-                                        }}
-                                    </td>
-                                    <td>"Active"</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </section>
     }
 }

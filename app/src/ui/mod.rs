@@ -1,12 +1,16 @@
 //! The UI: app shell, pages and components. Controls read the same `domain::policy` functions
 //! the server enforces, to hide or disable what a member cannot do and say why.
+mod addons;
 mod auth;
 mod bot;
 mod home;
+mod invite;
+mod team;
 mod widgets;
 
 use crate::api::auth::{LogIn, LogOut, SignUp, current_session};
 use crate::api::bots::CreateBot;
+use crate::api::team::AcceptInvitation;
 use crate::domain::AppError;
 use crate::domain::views::SessionView;
 use leptos::prelude::*;
@@ -40,6 +44,7 @@ pub struct SessionActions {
     pub log_in: ServerAction<LogIn>,
     pub log_out: ServerAction<LogOut>,
     pub create_bot: ServerAction<CreateBot>,
+    pub accept_invitation: ServerAction<AcceptInvitation>,
     pub session: Resource<Result<Option<SessionView>, AppError>>,
 }
 
@@ -54,11 +59,12 @@ pub fn App() -> impl IntoView {
     let log_in = ServerAction::<LogIn>::new();
     let log_out = ServerAction::<LogOut>::new();
     let create_bot = ServerAction::<CreateBot>::new();
+    let accept_invitation = ServerAction::<AcceptInvitation>::new();
     let session = Resource::new(
         move || (sign_up.version().get(), log_in.version().get(), log_out.version().get(), create_bot.version().get()),
         |_| current_session(),
     );
-    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, session });
+    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, accept_invitation, session });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css" />
@@ -69,9 +75,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage />
                     <Route path=path!("/signup") view=auth::SignUpPage />
                     <Route path=path!("/login") view=auth::LogInPage />
+                    <Route path=path!("/invite/:token") view=invite::InvitePage />
                     <ParentRoute path=path!("/bots/:bot_id") view=bot::BotLayout>
                         <Route path=path!("inbox") view=bot::InboxPage />
-                        <Route path=path!("team") view=bot::TeamPage />
+                        <Route path=path!("team") view=team::TeamPage />
+                        <Route path=path!("team/audit") view=team::AuditPage />
+                        <Route path=path!("addons") view=addons::AddonsPage />
                     </ParentRoute>
                 </Routes>
             </main>

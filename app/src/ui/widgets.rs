@@ -4,16 +4,28 @@ use leptos_router::components::A;
 
 /// Shows the message of the last failed submission of an action, if any.
 #[component]
-pub fn ActionError<S, T>(value: S) -> impl IntoView
+pub fn ActionError<S, T>(
+    value: S,
+    /// Where to buy seats, linked from "no free seats" errors.
+    #[prop(optional, into)]
+    addons: Option<String>,
+) -> impl IntoView
 where
     S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
     T: 'static,
 {
     move || {
         value.get().and_then(Result::err).map(|err| {
+            let link = match (&err, &addons) {
+                (AppError::PaymentRequired(_), Some(href)) => {
+                    Some(view! { " " <A href=href.clone()>"Open Add-ons"</A> })
+                }
+                _ => None,
+            };
             view! {
                 <p class="form-error" role="alert">
                     {err.to_string()}
+                    {link}
                 </p>
             }
         })

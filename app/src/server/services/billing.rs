@@ -125,6 +125,7 @@ fn quote(plan: &Plan, quantity: i64, period: Period, today: Day) -> ProrationPre
         period,
         remaining_days: (period.end - today).clamp(0, period.days()),
         amount_minor: billing::prorate(plan.seat_price_minor, quantity, period, today),
+        request_key: super::team::new_token()[..32].to_string(),
     }
 }
 

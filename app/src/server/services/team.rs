@@ -298,7 +298,7 @@ fn status_of(record: &team::InvitationRecord, now: i64) -> InvitationStatus {
 }
 
 /// 32 random bytes, hex: the bearer secret in an invitation link.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     use argon2::password_hash::rand_core::{OsRng, RngCore};
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);

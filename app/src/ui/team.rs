@@ -1,0 +1,451 @@
+//! Bot Settings > Team Manager: the Team tab (members, seats, roles, invitations), the Roles
+//! help table and the Audit log tab. Every control asks the shared policy whether the viewer
+//! may use it and, if not, shows the reason instead of silently doing nothing.
+use super::bot::use_bot_id;
+use super::widgets::{ActionError, ErrorNotice, Loading};
+use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
+use crate::domain::policy::{self, Denied};
+use crate::domain::role::Permission;
+use crate::domain::views::{MemberRow, TeamView};
+use crate::domain::{AppError, BotId, Role};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// The Team Manager sub-tabs.
+#[component]
+fn TeamTabs(bot: BotId) -> impl IntoView {
+    view! {
+        <p class="breadcrumb">"Bot Settings › Team Manager"</p>
+        <nav class="subtabs" aria-label="Team Manager">
+            <A href=format!("/bots/{bot}/team") exact=true>"Team"</A>
+            <A href=format!("/bots/{bot}/team/audit")>"Audit log"</A>
+        </nav>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TeamActions {
+    set_seat: ServerAction<SetSeat>,
+    change_role: ServerAction<ChangeRole>,
+    remove: ServerAction<RemoveMember>,
+    invite: ServerAction<Invite>,
+    revoke: ServerAction<RevokeInvitation>,
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let actions = TeamActions {
+        set_seat: ServerAction::new(),
+        change_role: ServerAction::new(),
+        remove: ServerAction::new(),
+        invite: ServerAction::new(),
+        revoke: ServerAction::new(),
+    };
+    provide_context(actions);
+    let team_view = Resource::new(
+        move || {
+            (
+                bot_id.get(),
+                actions.set_seat.version().get(),
+                actions.change_role.version().get(),
+                actions.remove.version().get(),
+                actions.invite.version().get(),
+                actions.revoke.version().get(),
+            )
+        },
+        |(bot, ..)| async move {
+            match bot {
+                Some(bot) => team(bot).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Team Manager · Switchboard" />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match team_view.await {
+                    Ok(view) => view! { <TeamTab view /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TeamTab(view: TeamView) -> impl IntoView {
+    let actions = expect_context::<TeamActions>();
+    let bot = view.bot_id;
+    let seats = view.seats;
+    let addons = format!("/bots/{bot}/addons");
+    let can_manage = policy::can_manage_team(Some(&view.viewer));
+    let rows = view.members.clone();
+    let ctx = RowContext { view: view.clone() };
+    view! {
+        <section class="page team">
+            <TeamTabs bot />
+            <h1>"Team"</h1>
+            <p class="seat-counter" data-testid="seat-counter">{seats.summary()}</p>
+            <p class="muted">
+                {format!(
+                    "{} plan: {} included + {} paid · {} free. ",
+                    view.plan_name,
+                    seats.included,
+                    seats.paid,
+                    seats.free(),
+                )}
+                <A href=addons.clone()>"Buy more seats in Add-ons"</A>
+            </p>
+            <ActionError value=actions.set_seat.value() addons=addons.clone() />
+            <ActionError value=actions.change_role.value() addons=addons.clone() />
+            <ActionError value=actions.remove.value() addons=addons.clone() />
+            <ActionError value=actions.revoke.value() addons=addons.clone() />
+            <table class="members">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Inbox seat"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">
+                            <span class="sr-only">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|member| view! { <MemberLine member ctx=ctx.clone() /> }).collect_view()}
+                </tbody>
+            </table>
+            <InviteSection view=view.clone() can_manage=can_manage.clone() />
+            <RolesHelp />
+        </section>
+    }
+}
+
+#[derive(Clone)]
+struct RowContext {
+    view: TeamView,
+}
+
+#[component]
+fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
+    let actions = expect_context::<TeamActions>();
+    let viewer = ctx.view.viewer;
+    let bot = ctx.view.bot_id;
+    let seats = ctx.view.seats;
+    let enable = !member.has_seat;
+    let seat_decision = policy::can_set_seat(Some(&viewer), member.role, enable, &seats);
+    let role_options: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| policy::can_change_role(Some(&viewer), member.role, *r).is_ok())
+        .filter(|r| policy::keeps_an_owner(ctx.view.owners(), member.role, Some(*r)).is_ok())
+        .collect();
+    let can_change = role_options.len() > 1 && role_options.contains(&member.role);
+    let remove_decision = policy::can_remove_member(Some(&viewer), member.role)
+        .and_then(|_| policy::keeps_an_owner(ctx.view.owners(), member.role, None));
+    let is_me = member.member_id == ctx.view.viewer_member_id;
+    let member_id = member.member_id;
+    let status =
+        if member.seat_wanted && !member.has_seat { "Active · offered a seat, none was free" } else { "Active" };
+    let seat_label = if member.has_seat { "Remove seat" } else { "Give seat" };
+    let addons = format!("/bots/{bot}/addons");
+    view! {
+        <tr data-member-id=member_id.to_string() data-email=member.email.clone()>
+            <td>{member.name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}</td>
+            <td>{member.email.clone()}</td>
+            <td>
+                {if can_change {
+                    view! {
+                        <ActionForm action=actions.change_role attr:class="inline role-form">
+                            <input type="hidden" name="bot_id" value=bot.to_string() />
+                            <input type="hidden" name="member_id" value=member_id.to_string() />
+                            <select name="role" aria-label=format!("Role of {}", member.name)>
+                                {role_options
+                                    .into_iter()
+                                    .map(|r| {
+                                        view! {
+                                            <option value=format!("{r:?}") selected=r == member.role>
+                                                {r.label()}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <button type="submit" class="small secondary">"Change"</button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                } else {
+                    view! { <span>{member.role.label()}</span> }.into_any()
+                }}
+            </td>
+            <td class="seat-cell">
+                {if member.has_seat {
+                    view! { <span class="badge seat">"Seat"</span> }.into_any()
+                } else {
+                    view! { <span class="badge none">"No seat"</span> }.into_any()
+                }}
+                {match seat_decision {
+                    Ok(()) => view! {
+                        <ActionForm action=actions.set_seat attr:class="inline">
+                            <input type="hidden" name="bot_id" value=bot.to_string() />
+                            <input type="hidden" name="member_id" value=member_id.to_string() />
+                            <input type="hidden" name="enable" value=enable.to_string() />
+                            <button type="submit" class="small">{seat_label}</button>
+                        </ActionForm>
+                    }
+                    .into_any(),
+                    Err(denied) => view! {
+                        <button type="button" class="small" disabled=true title=denied.to_string()>
+                            {seat_label}
+                        </button>
+                        <small class="reason">
+                            {denied.to_string()}
+                            {(denied == Denied::NoFreeSeats).then(|| view! { " " <A href=addons.clone()>"Open Add-ons"</A> })}
+                        </small>
+                    }
+                    .into_any(),
+                }}
+            </td>
+            <td>{status}</td>
+            <td>
+                {match remove_decision {
+                    Ok(()) => view! {
+                        <ActionForm action=actions.remove attr:class="inline">
+                            <input type="hidden" name="bot_id" value=bot.to_string() />
+                            <input type="hidden" name="member_id" value=member_id.to_string() />
+                            <button type="submit" class="small danger">"Remove"</button>
+                        </ActionForm>
+                    }
+                    .into_any(),
+                    Err(denied) => view! {
+                        <button type="button" class="small danger" disabled=true title=denied.to_string()>
+                            "Remove"
+                        </button>
+                    }
+                    .into_any(),
+                }}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn InviteSection(view: TeamView, can_manage: Result<(), Denied>) -> impl IntoView {
+    let actions = expect_context::<TeamActions>();
+    let bot = view.bot_id;
+    let grantable: Vec<Role> =
+        Role::ALL.into_iter().filter(|r| policy::can_grant_role(Some(&view.viewer), *r).is_ok()).collect();
+    let created = move || {
+        actions.invite.value().get().and_then(Result::ok).map(|created| {
+            let link = absolute_url(&created.path);
+            view! {
+                <div class="invite-created" role="status">
+                    <p>{format!("Invitation link for {} (single use, expires in 24 hours):", created.email)}</p>
+                    <input type="text" readonly value=link aria-label="Invitation link" class="invite-link" />
+                </div>
+            }
+        })
+    };
+    let invitations = view.invitations.clone();
+    let manage_denied = can_manage.clone().err().map(|d| d.to_string());
+    view! {
+        <h2>"Invitations"</h2>
+        {match can_manage {
+            Ok(()) => view! {
+                <details class="invite-form">
+                    <summary class="button">"+ Assign new team member"</summary>
+                    <ActionForm action=actions.invite attr:class="inline-form">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <label>"Invitee email" <input type="email" name="email" required /></label>
+                        <label>
+                            "Role"
+                            <select name="role">
+                                {grantable
+                                    .into_iter()
+                                    .map(|r| view! { <option value=format!("{r:?}") selected=r == Role::Agent>{r.label()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label class="checkbox">
+                            <input type="checkbox" name="with_seat" />
+                            " Give an Inbox seat when they join (Owners, Admins and Agents; if one is free)"
+                        </label>
+                        <ActionError value=actions.invite.value() />
+                        <button type="submit">"Create invitation link"</button>
+                    </ActionForm>
+                </details>
+            }
+            .into_any(),
+            Err(_) => view! { <p class="muted">{manage_denied.clone()}</p> }.into_any(),
+        }}
+        {created}
+        {if invitations.is_empty() {
+            view! { <p class="muted">"No pending invitations."</p> }.into_any()
+        } else {
+            let can_revoke = policy::can_manage_team(Some(&view.viewer)).is_ok();
+            view! {
+                <table class="members invitations">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Seat"</th>
+                            <th scope="col">"Invited by"</th>
+                            <th scope="col">"Expires"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {invitations
+                            .into_iter()
+                            .map(|inv| {
+                                view! {
+                                    <tr>
+                                        <td>{inv.email}</td>
+                                        <td>{inv.role.label()}</td>
+                                        <td>{if inv.with_seat { "Offered" } else { "—" }}</td>
+                                        <td>{inv.invited_by}</td>
+                                        <td>{format_time(inv.expires_at_ms)}</td>
+                                        <td>
+                                            {can_revoke.then(|| view! {
+                                                <ActionForm action=actions.revoke attr:class="inline">
+                                                    <input type="hidden" name="bot_id" value=bot.to_string() />
+                                                    <input type="hidden" name="invitation_id" value=inv.id.to_string() />
+                                                    <button type="submit" class="small secondary">"Revoke"</button>
+                                                </ActionForm>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        }}
+    }
+}
+
+/// The Roles help table, rendered from the same permission matrix the server enforces.
+#[component]
+fn RolesHelp() -> impl IntoView {
+    view! {
+        <details class="roles-help">
+            <summary>"Roles"</summary>
+            <table class="members">
+                <thead>
+                    <tr>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"What it can do"</th>
+                        <th scope="col">"Inbox seat"</th>
+                        {Permission::ALL.into_iter().map(|p| view! { <th scope="col" class="perm">{p.phrase()}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {Role::ALL
+                        .into_iter()
+                        .map(|role| {
+                            view! {
+                                <tr>
+                                    <th scope="row">{role.label()}</th>
+                                    <td>{role.summary()}</td>
+                                    <td>{if role.seat_eligible() { "Can hold" } else { "—" }}</td>
+                                    {Permission::ALL
+                                        .into_iter()
+                                        .map(|p| view! { <td class="perm">{if role.can(p) { "✓" } else { "" }}</td> })
+                                        .collect_view()}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </details>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let query = use_query_map();
+    let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
+    let page = Resource::new(
+        move || (bot_id.get(), before.get()),
+        |(bot, before)| async move {
+            match bot {
+                Some(bot) => audit_log(bot, before).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Audit log · Switchboard" />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                let bot = bot_id.get_untracked();
+                match (page.await, bot) {
+                    (Ok(page), Some(bot)) => view! {
+                        <section class="page audit">
+                            <TeamTabs bot />
+                            <h1>"Audit log"</h1>
+                            <table class="members">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"When (UTC)"</th>
+                                        <th scope="col">"Who"</th>
+                                        <th scope="col">"What"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {page
+                                        .events
+                                        .into_iter()
+                                        .map(|e| view! {
+                                            <tr data-action=e.action.clone()>
+                                                <td>{format_time(e.at_ms)}</td>
+                                                <td>{e.actor}</td>
+                                                <td>{e.summary}</td>
+                                            </tr>
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            {page.next_before.map(|id| view! {
+                                <p><A href=format!("/bots/{bot}/team/audit?before={id}")>"Older entries →"</A></p>
+                            })}
+                        </section>
+                    }
+                    .into_any(),
+                    (Err(error), _) => view! { <ErrorNotice error /> }.into_any(),
+                    (_, None) => view! { <ErrorNotice error=AppError::NotFound /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// "2026-11-25 14:03" (UTC) from Unix milliseconds.
+pub fn format_time(ms: i64) -> String {
+    let day = crate::domain::billing::day_of_ms(ms);
+    let minutes = (ms - day * crate::domain::billing::DAY_MS) / 60_000;
+    format!("{} {:02}:{:02}", crate::domain::billing::format_day(day), minutes / 60, minutes % 60)
+}
+
+/// A full link for copying: the browser knows its origin; the server render shows the path.
+fn absolute_url(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(origin) = window().location().origin() {
+            return format!("{origin}{path}");
+        }
+    }
+    path.to_string()
+}

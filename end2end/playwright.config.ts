@@ -4,8 +4,30 @@ import * as path from 'path';
 // Runs against the release build made by `.ci/build.sh`, in Debian's Chromium (never a
 // downloaded browser), with a fresh SQLite file per run.
 const port = Number(process.env.E2E_PORT ?? 3107);
+// A second server whose invitation links expire after 2 seconds, for the expired-link page.
+export const shortTtlPort = port + 1;
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, 'target', 'e2e');
+const binary = path.join(root, 'target', 'release', 'switchboard');
+
+function server(listen: number, dir: string, extra: Record<string, string> = {}) {
+  return {
+    command: `rm -rf "${dir}" && mkdir -p "${dir}" && exec "${binary}"`,
+    cwd: root,
+    url: `http://127.0.0.1:${listen}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      SWITCHBOARD_ADDR: `127.0.0.1:${listen}`,
+      DATABASE_URL: `sqlite://${dir}/switchboard.db`,
+      SWITCHBOARD_SITE_ROOT: path.join(root, 'target', 'site'),
+      RUST_LOG: 'warn',
+      ...extra,
+    },
+  };
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -31,19 +53,8 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `rm -rf "${dataDir}" && mkdir -p "${dataDir}" && exec "${path.join(root, 'target', 'release', 'switchboard')}"`,
-    cwd: root,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      SWITCHBOARD_ADDR: `127.0.0.1:${port}`,
-      DATABASE_URL: `sqlite://${dataDir}/switchboard.db`,
-      SWITCHBOARD_SITE_ROOT: path.join(root, 'target', 'site'),
-      RUST_LOG: 'warn',
-    },
-  },
+  webServer: [
+    server(port, dataDir),
+    server(shortTtlPort, `${dataDir}-short-ttl`, { SWITCHBOARD_INVITATION_TTL_SECONDS: '2' }),
+  ],
 });

@@ -8,6 +8,8 @@ use app::server::services::{accounts, team};
 use app::server::testing::TestDb;
 use support::*;
 
+const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn seat_toggle_respects_the_pool_and_eligibility() {
     let t = TestDb::new().await;
@@ -44,7 +46,16 @@ async fn members_without_team_rights_change_nothing() {
     assert_eq!(team::change_role(&t.db, agent_user, bot, other, Role::Admin).await.unwrap_err().status(), 403);
     assert_eq!(team::remove_member(&t.db, agent_user, bot, owner_member).await.unwrap_err().status(), 403);
     assert_eq!(
-        team::invite(&t.db, agent_user, bot, "x@example.com", Role::Agent, false).await.unwrap_err().status(),
+        team::invite(
+            &t.db,
+            agent_user,
+            bot,
+            team::InviteRequest { email: "x@example.com", role: Role::Agent, with_seat: false },
+            DAY
+        )
+        .await
+        .unwrap_err()
+        .status(),
         403
     );
     // Agents cannot open Team Manager at all.
@@ -171,7 +182,15 @@ async fn concurrent_demotions_never_leave_a_bot_without_an_owner() {
 async fn invitations_are_single_use_personal_and_expire() {
     let t = TestDb::new().await;
     let (bot, owner) = bot_with_owner(&t).await;
-    let created = team::invite(&t.db, owner, bot, "New.Agent@Example.com", Role::Agent, true).await.unwrap();
+    let created = team::invite(
+        &t.db,
+        owner,
+        bot,
+        team::InviteRequest { email: "New.Agent@Example.com", role: Role::Agent, with_seat: true },
+        DAY,
+    )
+    .await
+    .unwrap();
     assert_eq!(created.email, "new.agent@example.com");
     let token = created.path.trim_start_matches("/invite/").to_string();
     let preview = team::preview_invitation(&t.db, &token).await.unwrap();
@@ -185,8 +204,8 @@ async fn invitations_are_single_use_personal_and_expire() {
     assert_eq!(team::accept_invitation(&t.db, eve, &token).await.unwrap_err().status(), 403);
 
     let agent = accounts::sign_up(&t.db, "New Agent", "new.agent@example.com", PASSWORD).await.unwrap();
-    let joined: BotId = team::accept_invitation(&t.db, agent, &token).await.unwrap();
-    assert_eq!(joined, bot);
+    let joined: (BotId, Role) = team::accept_invitation(&t.db, agent, &token).await.unwrap();
+    assert_eq!(joined, (bot, Role::Agent));
     assert_eq!(team::preview_invitation(&t.db, &token).await.unwrap().status, InvitationStatus::Used);
     assert_eq!(team::accept_invitation(&t.db, agent, &token).await.unwrap_err().status(), 409);
 
@@ -197,7 +216,15 @@ async fn invitations_are_single_use_personal_and_expire() {
     assert!(view.invitations.is_empty());
 
     // Expired links say so.
-    let expired = team::invite(&t.db, owner, bot, "late@example.com", Role::Viewer, false).await.unwrap();
+    let expired = team::invite(
+        &t.db,
+        owner,
+        bot,
+        team::InviteRequest { email: "late@example.com", role: Role::Viewer, with_seat: false },
+        DAY,
+    )
+    .await
+    .unwrap();
     sqlx::query("UPDATE invitations SET expires_at = 1 WHERE email = 'late@example.com'")
         .execute(t.db.pool())
         .await
@@ -213,8 +240,24 @@ async fn invitations_are_single_use_personal_and_expire() {
 async fn revoking_and_reinviting() {
     let t = TestDb::new().await;
     let (bot, owner) = bot_with_owner(&t).await;
-    let first = team::invite(&t.db, owner, bot, "a@example.com", Role::Agent, false).await.unwrap();
-    let second = team::invite(&t.db, owner, bot, "a@example.com", Role::Viewer, false).await.unwrap();
+    let first = team::invite(
+        &t.db,
+        owner,
+        bot,
+        team::InviteRequest { email: "a@example.com", role: Role::Agent, with_seat: false },
+        DAY,
+    )
+    .await
+    .unwrap();
+    let second = team::invite(
+        &t.db,
+        owner,
+        bot,
+        team::InviteRequest { email: "a@example.com", role: Role::Viewer, with_seat: false },
+        DAY,
+    )
+    .await
+    .unwrap();
     let first_token = first.path.trim_start_matches("/invite/");
     assert_eq!(team::preview_invitation(&t.db, first_token).await.unwrap().status, InvitationStatus::Revoked);
     let view = team::team_view(&t.db, owner, bot).await.unwrap();
@@ -224,7 +267,15 @@ async fn revoking_and_reinviting() {
     let second_token = second.path.trim_start_matches("/invite/");
     assert_eq!(team::preview_invitation(&t.db, second_token).await.unwrap().status, InvitationStatus::Revoked);
     // Members cannot be invited again.
-    let err = team::invite(&t.db, owner, bot, "owner@example.com", Role::Agent, false).await.unwrap_err();
+    let err = team::invite(
+        &t.db,
+        owner,
+        bot,
+        team::InviteRequest { email: "owner@example.com", role: Role::Agent, with_seat: false },
+        DAY,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.status(), 409);
 }
 
@@ -236,7 +287,15 @@ async fn the_audit_log_records_every_change_and_pages() {
     let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
     team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
     team::change_role(&t.db, owner, bot, agent, Role::Viewer).await.unwrap();
-    team::invite(&t.db, owner, bot, "x@example.com", Role::Agent, false).await.unwrap();
+    team::invite(
+        &t.db,
+        owner,
+        bot,
+        team::InviteRequest { email: "x@example.com", role: Role::Agent, with_seat: false },
+        DAY,
+    )
+    .await
+    .unwrap();
     let page = team::audit_log(&t.db, owner, bot, None).await.unwrap();
     let actions: Vec<&str> = page.events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["invitation.created", "role.changed", "seat.granted", "bot.created"]);
@@ -245,7 +304,15 @@ async fn the_audit_log_records_every_change_and_pages() {
     assert_eq!(page.next_before, None);
 
     for i in 0..60 {
-        team::invite(&t.db, owner, bot, &format!("p{i}@example.com"), Role::Viewer, false).await.unwrap();
+        team::invite(
+            &t.db,
+            owner,
+            bot,
+            team::InviteRequest { email: &format!("p{i}@example.com"), role: Role::Viewer, with_seat: false },
+            DAY,
+        )
+        .await
+        .unwrap();
     }
     let first = team::audit_log(&t.db, owner, bot, None).await.unwrap();
     assert_eq!(first.events.len(), 50);

@@ -39,7 +39,7 @@ test('a newcomer signs up, creates a bot, sees the Inbox and Team Manager, logs 
   await page.getByRole('link', { name: 'Bot Settings › Team Manager' }).click();
   await expect(page).toHaveURL(new RegExp(`/bots/${botId}/team$`));
   await expect(page.getByTestId('seat-counter')).toHaveText('Inbox seats: 1 of 1 used');
-  const owner = page.locator('table.members tbody tr');
+  const owner = page.locator('table.team-list tbody tr');
   await expect(owner).toHaveCount(1);
   await expect(owner).toContainText('Ada Lovelace');
   await expect(owner).toContainText(email);

@@ -46,6 +46,9 @@ impl Config {
             settings.absolute_lifetime =
                 Duration::from_secs(86_400 * parse_positive("SWITCHBOARD_SESSION_MAX_DAYS", &v)?);
         }
+        if let Some(v) = get("SWITCHBOARD_INVITATION_TTL_SECONDS") {
+            settings.invitation_ttl = Duration::from_secs(parse_positive("SWITCHBOARD_INVITATION_TTL_SECONDS", &v)?);
+        }
         let json_logs = match get("SWITCHBOARD_LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,

@@ -41,7 +41,8 @@ pub async fn invite(
 ) -> Result<InvitationCreated, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::invite(&state.db, user, bot_id, &email, role, with_seat.is_some()).await
+    let request = team::InviteRequest { email: &email, role, with_seat: with_seat.is_some() };
+    team::invite(&state.db, user, bot_id, request, state.settings.invitation_ttl).await
 }
 
 #[server(prefix = "/api", endpoint = "team/revoke-invitation")]
@@ -70,7 +71,7 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
 pub async fn accept_invitation(token: String) -> Result<BotId, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    let bot = team::accept_invitation(&state.db, user, &token).await?;
-    leptos_axum::redirect(&format!("/bots/{bot}/inbox"));
+    let (bot, role) = team::accept_invitation(&state.db, user, &token).await?;
+    leptos_axum::redirect(&role.landing_path(bot));
     Ok(bot)
 }

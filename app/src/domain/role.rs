@@ -259,6 +259,16 @@ impl Role {
         Tab::ALL.into_iter().filter(|t| self.can(t.permission())).collect()
     }
 
+    /// Where a member of this role lands in a bot: the first built section they may open,
+    /// else the bot list.
+    pub fn landing_path(self, bot: crate::domain::BotId) -> String {
+        [(Tab::Inbox, "inbox"), (Tab::TeamManager, "team"), (Tab::Billing, "addons")]
+            .into_iter()
+            .find(|(tab, _)| self.can(tab.permission()))
+            .map(|(_, path)| format!("/bots/{bot}/{path}"))
+            .unwrap_or_else(|| "/".to_string())
+    }
+
     /// Only these roles may hold an Inbox seat.
     pub fn seat_eligible(self) -> bool {
         matches!(self, Role::Owner | Role::Admin | Role::Agent)
@@ -346,6 +356,14 @@ mod tests {
         assert_eq!(Role::AppManager.tabs(), vec![Tab::Channels]);
         assert!(!Role::Editor.tabs().contains(&Tab::TeamManager));
         assert!(!Role::Editor.can(Permission::ManageTeam));
+    }
+
+    #[test]
+    fn members_land_where_their_role_can_go() {
+        let bot = crate::domain::BotId(7);
+        assert_eq!(Role::Agent.landing_path(bot), "/bots/7/inbox");
+        assert_eq!(Role::Supervisor.landing_path(bot), "/bots/7/team");
+        assert_eq!(Role::Analyst.landing_path(bot), "/");
     }
 
     #[test]

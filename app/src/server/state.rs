@@ -37,6 +37,8 @@ pub struct Settings {
     /// Trust the left-most `X-Forwarded-For` address (only behind your own proxy).
     pub trust_forwarded_for: bool,
     pub login_limits: LoginLimits,
+    /// How long an invitation link works.
+    pub invitation_ttl: Duration,
 }
 
 /// Failed log-ins allowed per window, per client address and per email.
@@ -55,6 +57,7 @@ impl Default for Settings {
             absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
             trust_forwarded_for: false,
             login_limits: LoginLimits { window: Duration::from_secs(15 * 60), per_ip: 30, per_email: 5 },
+            invitation_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -47,7 +47,11 @@ fn Invitation(preview: InvitationPreview, token: String) -> impl IntoView {
         InvitationStatus::Expired => (
             "expired",
             "This invitation has expired".to_string(),
-            format!("Invitation links work for 24 hours. Ask {} for a new one.", preview.invited_by),
+            format!(
+                "It expired {} UTC. Ask {} for a new link.",
+                format_time(preview.expires_at_ms),
+                preview.invited_by
+            ),
         ),
         InvitationStatus::Used => (
             "used",

@@ -61,7 +61,15 @@ pub fn App() -> impl IntoView {
     let create_bot = ServerAction::<CreateBot>::new();
     let accept_invitation = ServerAction::<AcceptInvitation>::new();
     let session = Resource::new(
-        move || (sign_up.version().get(), log_in.version().get(), log_out.version().get(), create_bot.version().get()),
+        move || {
+            (
+                sign_up.version().get(),
+                log_in.version().get(),
+                log_out.version().get(),
+                create_bot.version().get(),
+                accept_invitation.version().get(),
+            )
+        },
         |_| current_session(),
     );
     provide_context(SessionActions { sign_up, log_in, log_out, create_bot, accept_invitation, session });

@@ -105,7 +105,7 @@ fn TeamTab(view: TeamView) -> impl IntoView {
             <ActionError value=actions.change_role.value() addons=addons.clone() />
             <ActionError value=actions.remove.value() addons=addons.clone() />
             <ActionError value=actions.revoke.value() addons=addons.clone() />
-            <table class="members">
+            <table class="members team-list">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>

@@ -12,8 +12,6 @@ use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, team};
 use blake2::{Blake2s256, Digest};
 
-/// Invitation links expire after this long.
-pub const INVITATION_TTL_MS: i64 = 24 * 3600 * 1000;
 pub const AUDIT_PAGE_SIZE: i64 = 50;
 
 pub async fn team_view(db: &Db, user: UserId, bot: BotId) -> Result<TeamView, AppError> {
@@ -148,16 +146,23 @@ pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) 
     Ok(())
 }
 
-/// Creates a single-use invitation link valid for 24 hours. A new invitation to the same email
-/// replaces the previous pending one.
+/// The invitation to create: who, as what, and whether a seat is offered.
+pub struct InviteRequest<'a> {
+    pub email: &'a str,
+    pub role: Role,
+    pub with_seat: bool,
+}
+
+/// Creates a single-use invitation link valid for `ttl` (24 hours by default). A new invitation
+/// to the same email replaces the previous pending one.
 pub async fn invite(
     db: &Db,
     user: UserId,
     bot: BotId,
-    email: &str,
-    role: Role,
-    with_seat: bool,
+    request: InviteRequest<'_>,
+    ttl: std::time::Duration,
 ) -> Result<InvitationCreated, AppError> {
+    let InviteRequest { email, role, with_seat } = request;
     let email = Email::parse(email)?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
@@ -172,7 +177,7 @@ pub async fn invite(
     }
     let replaced = team::revoke_pending_for_email(&mut *tx, bot, email.as_str(), now).await?;
     let token = new_token();
-    let expires_at = now + INVITATION_TTL_MS;
+    let expires_at = now + ttl.as_millis() as i64;
     team::insert_invitation(
         &mut *tx,
         &team::NewInvitation {
@@ -229,7 +234,7 @@ pub async fn preview_invitation(db: &Db, token: &str) -> Result<InvitationPrevie
 
 /// Joins the bot through an invitation: single use, only for the invited email. A seat is
 /// granted if one was offered and one is free; otherwise the member joins without one.
-pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<BotId, AppError> {
+pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<(BotId, Role), AppError> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let record = team::invitation_by_token_hash(&mut *tx, &token_hash(token)).await?.ok_or(AppError::NotFound)?;
@@ -268,7 +273,7 @@ pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<Bot
     }
     audit::record(&mut *tx, record.bot, Some(user), "member.joined", &summary, now).await?;
     tx.commit().await?;
-    Ok(record.bot)
+    Ok((record.bot, record.role))
 }
 
 pub async fn audit_log(db: &Db, user: UserId, bot: BotId, before: Option<i64>) -> Result<AuditPage, AppError> {

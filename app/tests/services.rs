@@ -85,7 +85,7 @@ async fn creating_a_bot_makes_the_creator_its_seated_owner() {
     let ada = accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
     let bot = bots::create_bot(&t.db, ada, "  Acme Support ").await.unwrap();
 
-    let team = team::team_view(&t.db, ada, bot).await.unwrap();
+    let team = team::team_view(&t.db, ada, bot, None, None).await.unwrap();
     assert_eq!(team.plan_name, "Free");
     assert_eq!(team.seats.used, 1);
     assert_eq!(team.seats.available(), 1);
@@ -117,12 +117,12 @@ async fn tenants_never_see_each_others_bots() {
     let ada_bot = bots::create_bot(&t.db, ada, "Ada's bot").await.unwrap();
     let bob_bot = bots::create_bot(&t.db, bob, "Bob's bot").await.unwrap();
 
-    assert_eq!(team::team_view(&t.db, bob, ada_bot).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(team::team_view(&t.db, bob, ada_bot, None, None).await.unwrap_err(), AppError::NotFound);
     assert_eq!(bots::authorize_tab(&t.db, bob, ada_bot, Tab::Inbox).await.unwrap_err(), AppError::NotFound);
     let bob_view = accounts::session_view(&t.db, bob).await.unwrap().unwrap();
     assert_eq!(bob_view.bots.iter().map(|b| b.bot_id).collect::<Vec<_>>(), vec![bob_bot]);
     // Each team lists only its own members.
-    let ada_team = team::team_view(&t.db, ada, ada_bot).await.unwrap();
+    let ada_team = team::team_view(&t.db, ada, ada_bot, None, None).await.unwrap();
     assert!(ada_team.members.iter().all(|m| m.user_id == ada));
 }
 
@@ -141,7 +141,7 @@ async fn a_user_can_belong_to_several_bots_with_different_roles() {
     assert_eq!(roles, vec![("Alpha".into(), Role::Owner), ("Beta".into(), Role::Analyst)]);
 
     // The analyst's role does not open Team Manager or the Inbox of Beta; the policy says why.
-    let err = team::team_view(&t.db, ada, bob_bot).await.unwrap_err();
+    let err = team::team_view(&t.db, ada, bob_bot, None, None).await.unwrap_err();
     assert_eq!(err, AppError::Forbidden("Only Owners, Admins, Viewers and Supervisors can view the team.".into()));
     assert_eq!(err.status(), 403);
     assert!(bots::authorize_tab(&t.db, ada, bob_bot, Tab::Inbox).await.is_err());

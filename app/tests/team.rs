@@ -40,7 +40,7 @@ async fn members_without_team_rights_change_nothing() {
     add_paid_seats(&t.db, bot, 3).await;
     let (agent_user, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
     let (_, other) = member(&t.db, bot, "Other", Role::Agent).await;
-    let owner_member = team::team_view(&t.db, owner, bot).await.unwrap().viewer_member_id;
+    let owner_member = team::team_view(&t.db, owner, bot, None, None).await.unwrap().viewer_member_id;
 
     assert_eq!(team::set_seat(&t.db, agent_user, bot, other, true).await.unwrap_err().status(), 403);
     assert_eq!(team::change_role(&t.db, agent_user, bot, other, Role::Admin).await.unwrap_err().status(), 403);
@@ -59,8 +59,8 @@ async fn members_without_team_rights_change_nothing() {
         403
     );
     // Agents cannot open Team Manager at all.
-    assert_eq!(team::team_view(&t.db, agent_user, bot).await.unwrap_err().status(), 403);
-    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    assert_eq!(team::team_view(&t.db, agent_user, bot, None, None).await.unwrap_err().status(), 403);
+    let view = team::team_view(&t.db, owner, bot, None, None).await.unwrap();
     assert!(view.members.iter().all(|m| m.role != Role::Admin));
     assert_eq!(view.seats.used, 1);
     assert!(view.invitations.is_empty());
@@ -74,7 +74,7 @@ async fn role_rules_and_the_last_owner() {
     let (admin_user, admin) = member(&t.db, bot, "Admin", Role::Admin).await;
     let (supervisor_user, _) = member(&t.db, bot, "Sup", Role::Supervisor).await;
     let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
-    let owner_member = team::team_view(&t.db, owner, bot).await.unwrap().viewer_member_id;
+    let owner_member = team::team_view(&t.db, owner, bot, None, None).await.unwrap().viewer_member_id;
 
     // Only owners make owners; nobody grants above their own role.
     assert_eq!(
@@ -101,7 +101,7 @@ async fn demoting_a_seat_holder_to_an_ineligible_role_frees_the_seat_in_the_same
     let (_, agent) = member(&t.db, bot, "Agent", Role::Agent).await;
     team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
     team::change_role(&t.db, owner, bot, agent, Role::Analyst).await.unwrap();
-    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    let view = team::team_view(&t.db, owner, bot, None, None).await.unwrap();
     let row = view.members.iter().find(|m| m.member_id == agent).unwrap();
     assert_eq!((row.role, row.has_seat), (Role::Analyst, false));
     assert_eq!(view.seats.used, 1);
@@ -117,7 +117,7 @@ async fn removing_a_seated_member_returns_the_seat_to_the_pool() {
     team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
     team::remove_member(&t.db, owner, bot, agent).await.unwrap();
     assert_eq!(assert_seat_count_consistent(&t.db, bot).await, 1);
-    assert_eq!(team::team_view(&t.db, owner, bot).await.unwrap().members.len(), 1);
+    assert_eq!(team::team_view(&t.db, owner, bot, None, None).await.unwrap().members.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
@@ -157,7 +157,7 @@ async fn fifty_concurrent_seat_grants_against_n_free_seats_yield_exactly_n() {
 async fn concurrent_demotions_never_leave_a_bot_without_an_owner() {
     let t = TestDb::new().await;
     let (bot, first) = bot_with_owner(&t).await;
-    let first_member = team::team_view(&t.db, first, bot).await.unwrap().viewer_member_id;
+    let first_member = team::team_view(&t.db, first, bot, None, None).await.unwrap().viewer_member_id;
     let (second, second_member) = member(&t.db, bot, "Second Owner", Role::Owner).await;
     for _ in 0..5 {
         // Each owner demotes the other at the same moment; at most one can succeed.
@@ -210,7 +210,7 @@ async fn invitations_are_single_use_personal_and_expire() {
     assert_eq!(team::accept_invitation(&t.db, agent, &token).await.unwrap_err().status(), 409);
 
     // Offered a seat, but the Free plan's only seat is taken: joins without one, and it shows.
-    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    let view = team::team_view(&t.db, owner, bot, None, None).await.unwrap();
     let row = view.members.iter().find(|m| m.user_id == agent).unwrap();
     assert_eq!((row.role, row.has_seat, row.seat_wanted), (Role::Agent, false, true));
     assert!(view.invitations.is_empty());
@@ -260,7 +260,7 @@ async fn revoking_and_reinviting() {
     .unwrap();
     let first_token = first.path.trim_start_matches("/invite/");
     assert_eq!(team::preview_invitation(&t.db, first_token).await.unwrap().status, InvitationStatus::Revoked);
-    let view = team::team_view(&t.db, owner, bot).await.unwrap();
+    let view = team::team_view(&t.db, owner, bot, None, None).await.unwrap();
     assert_eq!(view.invitations.len(), 1);
     assert_eq!(view.invitations[0].role, Role::Viewer);
     team::revoke_invitation(&t.db, owner, bot, view.invitations[0].id).await.unwrap();
@@ -323,4 +323,42 @@ async fn the_audit_log_records_every_change_and_pages() {
     // Append-only: the database refuses edits.
     let edit = sqlx::query("UPDATE audit_events SET summary = 'x'").execute(t.db.pool()).await;
     assert!(edit.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_team_list_pages_and_searches() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    for i in 0..120 {
+        member(&t.db, bot, &format!("Member {i:03}"), Role::Viewer).await;
+    }
+    let first = team::team_view(&t.db, owner, bot, None, None).await.unwrap();
+    assert_eq!((first.page.number, first.page.matching, first.page.pages()), (1, 121, 3));
+    assert_eq!(first.members.len(), 50);
+    assert_eq!(first.owners, 1);
+    let last = team::team_view(&t.db, owner, bot, Some(3), None).await.unwrap();
+    assert_eq!(last.members.len(), 21);
+    let beyond = team::team_view(&t.db, owner, bot, Some(99), None).await.unwrap();
+    assert_eq!(beyond.page.number, 3, "a page past the end shows the last page");
+    let found = team::team_view(&t.db, owner, bot, None, Some("MEMBER 11")).await.unwrap();
+    let names: Vec<&str> = found.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "Member 110",
+            "Member 111",
+            "Member 112",
+            "Member 113",
+            "Member 114",
+            "Member 115",
+            "Member 116",
+            "Member 117",
+            "Member 118",
+            "Member 119"
+        ]
+    );
+    let by_email = team::team_view(&t.db, owner, bot, None, Some("owner@example")).await.unwrap();
+    assert_eq!(by_email.members.len(), 1);
+    let none = team::team_view(&t.db, owner, bot, None, Some("%")).await.unwrap();
+    assert_eq!(none.page.matching, 121, "a bare wildcard is not a filter");
 }

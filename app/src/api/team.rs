@@ -4,10 +4,10 @@ use crate::domain::{AppError, BotId, MemberId, Role};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "team/list")]
-pub async fn team(bot_id: BotId) -> Result<TeamView, AppError> {
+pub async fn team(bot_id: BotId, page: Option<i64>, search: Option<String>) -> Result<TeamView, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::team_view(&state.db, user, bot_id).await
+    team::team_view(&state.db, user, bot_id, page, search.as_deref()).await
 }
 
 #[server(prefix = "/api", endpoint = "team/set-seat")]

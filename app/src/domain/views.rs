@@ -39,13 +39,30 @@ pub struct TeamView {
     pub viewer_member_id: MemberId,
     pub plan_name: String,
     pub seats: SeatUsage,
+    /// How many Owners the bot has (the last one cannot be demoted or removed).
+    pub owners: i64,
+    /// This page of members (ordered by name), and where it sits in the whole list.
     pub members: Vec<MemberRow>,
+    pub page: MemberPage,
     pub invitations: Vec<InvitationView>,
 }
 
-impl TeamView {
-    pub fn owners(&self) -> i64 {
-        self.members.iter().filter(|m| m.role == Role::Owner).count() as i64
+/// Which slice of the member list a Team view holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPage {
+    /// 1-based.
+    pub number: i64,
+    pub size: i64,
+    /// Members matching the search (all members without one).
+    pub matching: i64,
+    pub search: Option<String>,
+}
+
+impl MemberPage {
+    pub const SIZE: i64 = 50;
+
+    pub fn pages(&self) -> i64 {
+        ((self.matching + self.size - 1) / self.size).max(1)
     }
 }
 

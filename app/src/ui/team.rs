@@ -6,7 +6,7 @@ use super::widgets::{ActionError, ErrorNotice, Loading};
 use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::policy::{self, Denied};
 use crate::domain::role::Permission;
-use crate::domain::views::{MemberRow, TeamView};
+use crate::domain::views::{MemberPage, MemberRow, TeamView};
 use crate::domain::{AppError, BotId, Role};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -46,10 +46,15 @@ pub fn TeamPage() -> impl IntoView {
         revoke: ServerAction::new(),
     };
     provide_context(actions);
+    let query = use_query_map();
+    let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
+    let search = Memo::new(move |_| query.read().get("q").filter(|q| !q.trim().is_empty()));
     let team_view = Resource::new(
         move || {
             (
                 bot_id.get(),
+                page.get(),
+                search.get(),
                 actions.set_seat.version().get(),
                 actions.change_role.version().get(),
                 actions.remove.version().get(),
@@ -57,9 +62,9 @@ pub fn TeamPage() -> impl IntoView {
                 actions.revoke.version().get(),
             )
         },
-        |(bot, ..)| async move {
+        |(bot, page, search, ..)| async move {
             match bot {
-                Some(bot) => team(bot).await,
+                Some(bot) => team(bot, page, search).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -101,6 +106,16 @@ fn TeamTab(view: TeamView) -> impl IntoView {
                 )}
                 <A href=addons.clone()>"Buy more seats in Add-ons"</A>
             </p>
+            <form method="get" class="search" role="search">
+                <input
+                    type="search"
+                    name="q"
+                    value=view.page.search.clone().unwrap_or_default()
+                    placeholder="Search members by name or email"
+                    aria-label="Search members"
+                />
+                <button type="submit" class="small secondary">"Search"</button>
+            </form>
             <ActionError value=actions.set_seat.value() addons=addons.clone() />
             <ActionError value=actions.change_role.value() addons=addons.clone() />
             <ActionError value=actions.remove.value() addons=addons.clone() />
@@ -122,10 +137,42 @@ fn TeamTab(view: TeamView) -> impl IntoView {
                     {rows.into_iter().map(|member| view! { <MemberLine member ctx=ctx.clone() /> }).collect_view()}
                 </tbody>
             </table>
+            <Pager bot page=view.page.clone() />
             <InviteSection view=view.clone() can_manage=can_manage.clone() />
             <RolesHelp />
         </section>
     }
+}
+
+/// "Members 51–100 of 1000" with previous/next links that keep the search.
+#[component]
+fn Pager(bot: BotId, page: MemberPage) -> impl IntoView {
+    let first = (page.number - 1) * page.size + 1;
+    let last = (page.number * page.size).min(page.matching);
+    let q = page.search.as_ref().map(|q| format!("&q={}", encode_query(q))).unwrap_or_default();
+    let link = move |n: i64| format!("/bots/{bot}/team?page={n}{q}");
+    let (number, pages) = (page.number, page.pages());
+    let summary = if page.matching == 0 {
+        "No members match.".to_string()
+    } else {
+        format!("Members {first}–{last} of {}", page.matching)
+    };
+    view! {
+        <p class="pager">
+            <span data-testid="member-range">{summary}</span>
+            {(number > 1).then(|| view! { " " <A href=link(number - 1)>"← Previous"</A> })}
+            {(number < pages).then(|| view! { " " <A href=link(number + 1)>"Next →"</A> })}
+        </p>
+    }
+}
+
+fn encode_query(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[derive(Clone)]
@@ -144,11 +191,11 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
     let role_options: Vec<Role> = Role::ALL
         .into_iter()
         .filter(|r| policy::can_change_role(Some(&viewer), member.role, *r).is_ok())
-        .filter(|r| policy::keeps_an_owner(ctx.view.owners(), member.role, Some(*r)).is_ok())
+        .filter(|r| policy::keeps_an_owner(ctx.view.owners, member.role, Some(*r)).is_ok())
         .collect();
     let can_change = role_options.len() > 1 && role_options.contains(&member.role);
     let remove_decision = policy::can_remove_member(Some(&viewer), member.role)
-        .and_then(|_| policy::keeps_an_owner(ctx.view.owners(), member.role, None));
+        .and_then(|_| policy::keeps_an_owner(ctx.view.owners, member.role, None));
     let is_me = member.member_id == ctx.view.viewer_member_id;
     let member_id = member.member_id;
     let status =

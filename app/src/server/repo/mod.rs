@@ -184,12 +184,26 @@ pub async fn plan_and_seats<'c>(
     }))
 }
 
-pub async fn members_of<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<MemberRow>, sqlx::Error> {
+/// A page of a bot's members ordered by name, optionally filtered by a lower-cased
+/// substring of name or email.
+pub async fn members_page<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    search: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
     let rows: Vec<(i64, i64, String, String, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT m.id, u.id, u.name, u.email, m.role, m.has_seat, m.seat_wanted, m.joined_at \
-         FROM members m JOIN users u ON u.id = m.user_id WHERE m.bot_id = $1 ORDER BY u.name, m.id",
+         FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3) \
+         ORDER BY LOWER(u.name), m.id LIMIT $4 OFFSET $5",
     )
     .bind(bot.0)
+    .bind(search.unwrap_or(""))
+    .bind(like_pattern(search))
+    .bind(limit)
+    .bind(offset)
     .fetch_all(db)
     .await?;
     rows.into_iter()
@@ -206,6 +220,42 @@ pub async fn members_of<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -
             })
         })
         .collect()
+}
+
+pub async fn count_members<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    search: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3)",
+    )
+    .bind(bot.0)
+    .bind(search.unwrap_or(""))
+    .bind(like_pattern(search))
+    .fetch_one(db)
+    .await
+}
+
+/// `%term%` with LIKE's wildcards escaped out of the user's text (matched with `\` escape-free
+/// semantics by dropping them: a search for "50%" finds "50").
+fn like_pattern(search: Option<&str>) -> String {
+    let term: String = search.unwrap_or("").chars().filter(|c| *c != '%' && *c != '_').collect();
+    format!("%{term}%")
+}
+
+pub async fn member_id_of<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    user: UserId,
+) -> Result<Option<MemberId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE bot_id = $1 AND user_id = $2")
+        .bind(bot.0)
+        .bind(user.0)
+        .fetch_optional(db)
+        .await?;
+    Ok(id.map(MemberId))
 }
 
 pub async fn record_failed_login<'c>(

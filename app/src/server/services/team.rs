@@ -5,7 +5,7 @@ use crate::domain::input::Email;
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Denied};
 use crate::domain::views::{
-    AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, TeamView,
+    AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, MemberPage, TeamView,
 };
 use crate::domain::{AppError, BotId, MemberId, Role, UserId};
 use crate::server::db::{Db, now_ms};
@@ -14,14 +14,27 @@ use blake2::{Blake2s256, Digest};
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
 
-pub async fn team_view(db: &Db, user: UserId, bot: BotId) -> Result<TeamView, AppError> {
+/// One page of the Team tab. `search` filters by name or email (case-insensitive).
+pub async fn team_view(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    page: Option<i64>,
+    search: Option<&str>,
+) -> Result<TeamView, AppError> {
     let mut conn = db.pool().acquire().await?;
     let me = acting(&mut conn, user, bot).await?;
     policy::can_view_team(actor_of(&me).as_ref())?;
     let me = me.ok_or(AppError::NotFound)?;
+    let search = search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty() && s.len() <= 100);
     let (plan, seats) = repo::plan_and_seats(&mut *conn, bot).await?.ok_or(AppError::NotFound)?;
-    let members = repo::members_of(&mut *conn, bot).await?;
-    let viewer_member_id = members.iter().find(|m| m.user_id == user).map(|m| m.member_id).ok_or(AppError::NotFound)?;
+    let matching = repo::count_members(&mut *conn, bot, search.as_deref()).await?;
+    let mut member_page = MemberPage { number: page.unwrap_or(1).max(1), size: MemberPage::SIZE, matching, search };
+    member_page.number = member_page.number.min(member_page.pages());
+    let offset = (member_page.number - 1) * member_page.size;
+    let members = repo::members_page(&mut *conn, bot, member_page.search.as_deref(), offset, member_page.size).await?;
+    let viewer_member_id = repo::member_id_of(&mut *conn, bot, user).await?.ok_or(AppError::NotFound)?;
+    let owners = team::owner_count(&mut *conn, bot).await?;
     let invitations = team::pending_invitations(&mut *conn, bot, now_ms())
         .await?
         .into_iter()
@@ -43,7 +56,9 @@ pub async fn team_view(db: &Db, user: UserId, bot: BotId) -> Result<TeamView, Ap
         viewer_member_id,
         plan_name: plan.name,
         seats,
+        owners,
         members,
+        page: member_page,
         invitations,
     })
 }

@@ -3,12 +3,12 @@
 use super::{acting, actor_of};
 use crate::domain::billing::{self, Day, Period};
 use crate::domain::plan::{Plan, SeatUsage};
-use crate::domain::policy;
+use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::views::{BillingView, InvoiceLine, ProrationPreview};
 use crate::domain::{AppError, BotId, UserId};
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, billing as store};
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, Transaction};
 
 pub const MAX_SEATS_PER_PURCHASE: i64 = 100;
 
@@ -84,16 +84,36 @@ async fn plan(conn: &mut AnyConnection, code: &str) -> Result<Plan, AppError> {
     })
 }
 
-pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<BillingView, AppError> {
+/// A billing write in progress: the bot row locked, the actor checked, the period current.
+struct BillingWrite {
+    tx: Transaction<'static, Any>,
+    viewer: Actor,
+    state: store::BotBilling,
+    today: Day,
+    now: i64,
+}
+
+/// lock → load the acting member → ask `check` → roll the period forward → load the state.
+async fn open(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    check: fn(Option<&Actor>) -> Result<(), Denied>,
+) -> Result<BillingWrite, AppError> {
     let now = now_ms();
     let today = billing::day_of_ms(now);
     let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_view_billing(actor_of(&me).as_ref())?;
-    let viewer = me.ok_or(AppError::NotFound)?.actor();
     db.lock_bot(&mut tx, bot.0).await?;
+    let me = acting(&mut tx, user, bot).await?;
+    check(actor_of(&me).as_ref())?;
+    let viewer = me.ok_or(AppError::NotFound)?.actor();
     ensure_current_period(&mut tx, bot, today, now).await?;
     let state = store::bot_billing(&mut *tx, bot).await?.ok_or(AppError::NotFound)?;
+    Ok(BillingWrite { tx, viewer, state, today, now })
+}
+
+pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<BillingView, AppError> {
+    let BillingWrite { mut tx, viewer, state, today, .. } = open(db, user, bot, policy::can_view_billing).await?;
     let view = BillingView {
         viewer,
         plan: plan(&mut tx, &state.plan_code).await?,
@@ -137,14 +157,7 @@ pub async fn preview_seat_purchase(
     quantity: i64,
 ) -> Result<ProrationPreview, AppError> {
     let quantity = parse_quantity(quantity)?;
-    let now = now_ms();
-    let today = billing::day_of_ms(now);
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_billing(actor_of(&me).as_ref())?;
-    db.lock_bot(&mut tx, bot.0).await?;
-    ensure_current_period(&mut tx, bot, today, now).await?;
-    let state = store::bot_billing(&mut *tx, bot).await?.ok_or(AppError::NotFound)?;
+    let BillingWrite { mut tx, state, today, .. } = open(db, user, bot, policy::can_manage_billing).await?;
     let preview = quote(&plan(&mut tx, &state.plan_code).await?, quantity, state.period, today);
     tx.commit().await?;
     Ok(preview)
@@ -165,18 +178,11 @@ pub async fn buy_seats(
     if request_key.is_empty() || request_key.len() > 64 {
         return Err(AppError::BadRequest("The purchase request is missing its key.".into()));
     }
-    let now = now_ms();
-    let today = billing::day_of_ms(now);
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_billing(actor_of(&me).as_ref())?;
-    db.lock_bot(&mut tx, bot.0).await?;
+    let BillingWrite { mut tx, state, today, now, .. } = open(db, user, bot, policy::can_manage_billing).await?;
     if store::request_seen(&mut *tx, bot, request_key).await? {
         // Already bought by an earlier submit of this same confirmation.
         return Ok(repo::team::seat_usage(&mut *tx, bot).await?);
     }
-    ensure_current_period(&mut tx, bot, today, now).await?;
-    let state = store::bot_billing(&mut *tx, bot).await?.ok_or(AppError::NotFound)?;
     let plan = plan(&mut tx, &state.plan_code).await?;
     let preview = quote(&plan, quantity, state.period, today);
     if preview.amount_minor != expected_amount_minor {
@@ -245,14 +251,7 @@ pub async fn buy_seats(
 /// Schedules fewer paid seats from the next period on; never below the seats in use.
 /// Setting it back to the current number cancels a scheduled reduction.
 pub async fn schedule_paid_seats(db: &Db, user: UserId, bot: BotId, paid_next: i64) -> Result<(), AppError> {
-    let now = now_ms();
-    let today = billing::day_of_ms(now);
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_billing(actor_of(&me).as_ref())?;
-    db.lock_bot(&mut tx, bot.0).await?;
-    ensure_current_period(&mut tx, bot, today, now).await?;
-    let state = store::bot_billing(&mut *tx, bot).await?.ok_or(AppError::NotFound)?;
+    let BillingWrite { mut tx, state, now, .. } = open(db, user, bot, policy::can_manage_billing).await?;
     if paid_next < 0 || paid_next > state.paid_seats {
         return Err(AppError::invalid(
             "paid_seats",
@@ -305,17 +304,10 @@ pub async fn schedule_paid_seats(db: &Db, user: UserId, bot: BotId, paid_next: i
 /// Upgrades take effect now (the price difference prorated for the rest of the period);
 /// downgrades are scheduled for the next period and must still fit the seats in use.
 pub async fn change_plan(db: &Db, user: UserId, bot: BotId, plan_code: &str) -> Result<(), AppError> {
-    let now = now_ms();
-    let today = billing::day_of_ms(now);
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_billing(actor_of(&me).as_ref())?;
-    db.lock_bot(&mut tx, bot.0).await?;
-    ensure_current_period(&mut tx, bot, today, now).await?;
+    let BillingWrite { mut tx, state, today, now, .. } = open(db, user, bot, policy::can_manage_billing).await?;
     let target = repo::plan(&mut *tx, plan_code)
         .await?
         .ok_or_else(|| AppError::invalid("plan", "Choose a plan from the list."))?;
-    let state = store::bot_billing(&mut *tx, bot).await?.ok_or(AppError::NotFound)?;
     let current = plan(&mut tx, &state.plan_code).await?;
     let (entry, amount, summary) = if target.code == current.code {
         if !store::schedule_plan(&mut *tx, bot, &current.code, current.included_seats).await? {

@@ -34,3 +34,7 @@ sorted=$(printf '%s\n' "${starts[@]}" | sort -n)
 median=$(echo "$sorted" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 echo "cold start to first 200 (fresh SQLite, migrations included): median ${median} ms over $runs runs [$(echo $sorted | tr ' ' ',')]"
 echo "idle RSS after first page: $(( rss_kb / 1024 )) MB"
+
+echo
+echo "Team tab SSR with 1,000 members (SQLite):"
+cargo bench --locked -q -p switchboard --bench team_ssr 2>/dev/null | grep team_ssr

@@ -53,7 +53,10 @@ pub fn safe_next(next: Option<String>) -> String {
 
 #[cfg(test)]
 mod tests {
+    // On the browser target the same tests run under wasm-bindgen-test (in Node).
     use super::safe_next;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn next_stays_on_this_site() {

@@ -120,7 +120,10 @@ pub fn format_money(minor: i64, currency: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    // On the browser target the same tests run under wasm-bindgen-test (in Node).
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn d(y: i64, m: u32, day: u32) -> Day {
         days_from_civil(y, m, day)

@@ -104,10 +104,13 @@ impl FromServerFnError for AppError {
 
 #[cfg(test)]
 mod tests {
+    // On the browser target the same tests run under wasm-bindgen-test (in Node).
     use super::*;
     use crate::domain::Role;
     use crate::domain::policy::InboxAction;
     use crate::domain::role::Permission;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn denials_map_to_distinct_statuses() {

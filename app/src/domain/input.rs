@@ -104,7 +104,10 @@ impl std::fmt::Debug for NewPassword {
 
 #[cfg(test)]
 mod tests {
+    // On the browser target the same tests run under wasm-bindgen-test (in Node).
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn emails_are_normalised() {

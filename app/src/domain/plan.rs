@@ -43,7 +43,10 @@ impl SeatUsage {
 
 #[cfg(test)]
 mod tests {
+    // On the browser target the same tests run under wasm-bindgen-test (in Node).
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn available_is_included_plus_paid() {

@@ -179,8 +179,11 @@ pub fn can_manage_billing(actor: Option<&Actor>) -> Result<(), Denied> {
 
 #[cfg(test)]
 mod tests {
+    // On the browser target the same tests run under wasm-bindgen-test (in Node).
     use super::*;
     use Role::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn actor(role: Role, has_seat: bool) -> Actor {
         Actor { role, has_seat }

@@ -3,7 +3,7 @@
 use super::{acting, actor_of};
 use crate::domain::input::Email;
 use crate::domain::plan::SeatUsage;
-use crate::domain::policy::{self, Denied};
+use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::views::{
     AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, MemberPage, TeamView,
 };
@@ -11,6 +11,7 @@ use crate::domain::{AppError, BotId, MemberId, Role, UserId};
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, team};
 use blake2::{Blake2s256, Digest};
+use sqlx::{Any, Transaction};
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
 
@@ -63,6 +64,22 @@ pub async fn team_view(
     })
 }
 
+/// A write on one member: the bot's team locked, the actor allowed to manage the team, and the
+/// target loaded from *this* bot (another bot's member id is "not found").
+async fn open_member_write(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    member: MemberId,
+) -> Result<(Transaction<'static, Any>, Option<Actor>, team::MemberFacts), AppError> {
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let me = actor_of(&acting(&mut tx, user, bot).await?);
+    policy::can_manage_team(me.as_ref())?;
+    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
+    Ok((tx, me, target))
+}
+
 /// Turns a member's Inbox seat on or off; returns the pool afterwards.
 pub async fn set_seat(
     db: &Db,
@@ -72,15 +89,12 @@ pub async fn set_seat(
     enable: bool,
 ) -> Result<SeatUsage, AppError> {
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_team(actor_of(&me).as_ref())?;
-    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
+    let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
     let seats = team::seat_usage(&mut *tx, bot).await?;
     if enable == target.has_seat {
         return Ok(seats); // already as asked: nothing to do
     }
-    policy::can_set_seat(actor_of(&me).as_ref(), target.role, enable, &seats)?;
+    policy::can_set_seat(me.as_ref(), target.role, enable, &seats)?;
     if enable {
         // The pool is the real guard: one conditional UPDATE, exact under concurrency.
         if !team::take_pool_seat(&mut *tx, bot).await? {
@@ -107,12 +121,8 @@ pub async fn set_seat(
 /// seat in the same step; the last Owner cannot be demoted.
 pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, new_role: Role) -> Result<(), AppError> {
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    db.lock_bot(&mut tx, bot.0).await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_team(actor_of(&me).as_ref())?;
-    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
-    policy::can_change_role(actor_of(&me).as_ref(), target.role, new_role)?;
+    let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
+    policy::can_change_role(me.as_ref(), target.role, new_role)?;
     if target.role == new_role {
         return Ok(());
     }
@@ -135,12 +145,8 @@ pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, ne
 
 pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) -> Result<(), AppError> {
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    db.lock_bot(&mut tx, bot.0).await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_team(actor_of(&me).as_ref())?;
-    let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
-    policy::can_remove_member(actor_of(&me).as_ref(), target.role)?;
+    let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
+    policy::can_remove_member(me.as_ref(), target.role)?;
     let owners = team::owner_count(&mut *tx, bot).await?;
     policy::keeps_an_owner(owners, target.role, None)?;
     // Conversations do not exist yet; when they do, the member's open ones are reassigned here.

@@ -186,4 +186,37 @@ async fn invitation_pages_render_each_state() {
     assert!(page.body.contains("This invitation has expired"), "{}", page.body);
     let page = t.page("/invite/not-a-real-token", None).await;
     assert!(page.body.contains("Invitation not found"));
+
+    // Used: accepted once, the link then says so.
+    let used: app::domain::views::InvitationCreated = t
+        .call(
+            "/api/team/invite",
+            &[("bot_id", &a.bot), ("email", "used@example.com"), ("role", "Agent")],
+            Some(&a.owner),
+        )
+        .await
+        .json();
+    let joiner = t.sign_up("Used", "used@example.com").await;
+    let token = used.path.trim_start_matches("/invite/").to_string();
+    assert_eq!(t.call("/api/invitations/accept", &[("token", &token)], Some(&joiner)).await.status, StatusCode::OK);
+    let page = t.page(&used.path, None).await;
+    assert!(page.body.contains("This invitation has already been used"), "{}", page.body);
+
+    // Revoked.
+    let revoked: app::domain::views::InvitationCreated = t
+        .call(
+            "/api/team/invite",
+            &[("bot_id", &a.bot), ("email", "gone@example.com"), ("role", "Agent")],
+            Some(&a.owner),
+        )
+        .await
+        .json();
+    let team: app::domain::views::TeamView =
+        t.call("/api/team/list", &[("bot_id", &a.bot)], Some(&a.owner)).await.json();
+    let id = team.invitations.iter().find(|i| i.email == "gone@example.com").unwrap().id.to_string();
+    let reply =
+        t.call("/api/team/revoke-invitation", &[("bot_id", &a.bot), ("invitation_id", &id)], Some(&a.owner)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = t.page(&revoked.path, None).await;
+    assert!(page.body.contains("This invitation was revoked"), "{}", page.body);
 }

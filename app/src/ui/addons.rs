@@ -2,7 +2,7 @@
 //! reductions), plan changes and invoices.
 use super::bot::use_bot_id;
 use super::team::format_time;
-use super::widgets::{ActionError, ErrorNotice, Loading};
+use super::widgets::{ActionError, Loaded};
 use crate::api::billing::{BuySeats, ChangePlan, PreviewSeats, SchedulePaidSeats, billing_overview};
 use crate::domain::billing::{format_day, format_money};
 use crate::domain::policy;
@@ -48,14 +48,7 @@ pub fn AddonsPage() -> impl IntoView {
     );
     view! {
         <Title text="Add-ons · Switchboard" />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(view) => view! { <Addons view /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=overview ok=|view| view! { <Addons view /> } />
     }
 }
 

@@ -1,5 +1,5 @@
 use super::use_session_actions;
-use super::widgets::{ErrorNotice, Loading};
+use super::widgets::{ErrorNotice, Loaded, Loading};
 use crate::api::bots::open_section;
 use crate::domain::policy::{self, Actor};
 use crate::domain::views::{BotMembership, SessionView};
@@ -117,29 +117,26 @@ pub fn InboxPage() -> impl IntoView {
     );
     view! {
         <Title text="Inbox · Switchboard" />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match section.await {
-                    Ok(member) => view! {
-                        <section class="page inbox">
-                            <h1>"Inbox"</h1>
-                            <p class="seat-status">
-                                {if member.has_seat {
-                                    "You hold an Inbox seat: you can work conversations here."
-                                } else {
-                                    "You can view conversations. You need an Inbox seat to reply, assign or tag — ask an admin."
-                                }}
-                            </p>
-                            <div class="empty-state">
-                                <h2>"No conversations yet"</h2>
-                                <p>"Conversations your bot hands over to a human will appear here."</p>
-                            </div>
-                        </section>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=section ok=|member: BotMembership| view! { <InboxView member /> } />
+    }
+}
+
+#[component]
+fn InboxView(member: BotMembership) -> impl IntoView {
+    view! {
+        <section class="page inbox">
+            <h1>"Inbox"</h1>
+            <p class="seat-status">
+                {if member.has_seat {
+                    "You hold an Inbox seat: you can work conversations here."
+                } else {
+                    "You can view conversations. You need an Inbox seat to reply, assign or tag — ask an admin."
+                }}
+            </p>
+            <div class="empty-state">
+                <h2>"No conversations yet"</h2>
+                <p>"Conversations your bot hands over to a human will appear here."</p>
+            </div>
+        </section>
     }
 }

@@ -2,7 +2,7 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
-use super::widgets::{ActionError, ErrorNotice, Loading};
+use super::widgets::{ActionError, ErrorNotice, Loaded, Loading};
 use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::policy::{self, Denied};
 use crate::domain::role::Permission;
@@ -71,14 +71,7 @@ pub fn TeamPage() -> impl IntoView {
     );
     view! {
         <Title text="Team Manager · Switchboard" />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match team_view.await {
-                    Ok(view) => view! { <TeamTab view /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=team_view ok=|view| view! { <TeamTab view /> } />
     }
 }
 

@@ -77,3 +77,26 @@ pub fn NotFound() -> impl IntoView {
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
 }
+
+/// Renders a page's resource: a loading line, then `ok(data)`, or the error's explanation.
+#[component]
+pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, ok: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=Loading>
+            {move || {
+                let ok = ok.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(data) => ok(data).into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}

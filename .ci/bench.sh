@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the foundation's figures: browser bundle sizes, server cold start to first 200 on a
+# Prints the figures: browser bundle sizes, server cold start to first 200 on a
 # fresh SQLite file (median of N runs), and idle memory. Needs a release build (.ci/build.sh).
 # Usage: bash .ci/bench.sh [runs]
 set -euo pipefail
@@ -38,3 +38,7 @@ echo "idle RSS after first page: $(( rss_kb / 1024 )) MB"
 echo
 echo "Team tab SSR with 1,000 members (SQLite):"
 cargo bench --locked -q -p switchboard --bench team_ssr 2>/dev/null | grep team_ssr
+
+echo
+echo "Log-in burst (release binary, SQLite; bar: RSS ≤ 200 MB after, ≥ 90% 200, no 5xx but 503):"
+cargo bench --locked -q -p switchboard --bench login_burst 2>/dev/null | grep login_burst

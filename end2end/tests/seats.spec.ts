@@ -41,6 +41,8 @@ async function acceptAsNewUser(browser: Browser, link: string, name: string, ema
   await hydrated(page);
   await page.getByRole('link', { name: 'Sign up to join' }).click();
   await hydrated(page);
+  // Arriving from the invitation, the invited email is already filled in.
+  await expect(page.getByLabel('Email')).toHaveValue(email);
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
@@ -57,7 +59,9 @@ test('Free plan: invite an agent, buy a seat with a proration preview, seat them
   const link = await createInvitation(page, botId, agentEmail, 'Agent');
 
   const agent = await acceptAsNewUser(browser, link, 'Andy Agent', agentEmail);
-  await expect(agent.page.getByText('You need an Inbox seat to reply')).toBeVisible();
+  await expect(agent.page.getByTestId('inbox-status')).toHaveText(
+    'You can view conversations. To reply, assign or tag you need an Inbox seat — Owners, Admins and Supervisors can give you one.',
+  );
 
   // Back to the owner: the agent's seat cannot be turned on — no free seat, with the way out.
   await page.goto(`/bots/${botId}/team`);

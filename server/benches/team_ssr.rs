@@ -4,13 +4,13 @@
 //! Prints latency percentiles. Run: `cargo bench -p switchboard --bench team_ssr`
 //! (env: TEAM_SIZE, REQUESTS, SWITCHBOARD_TEST_POSTGRES to run it on Postgres instead).
 use app::server::db::now_ms;
-use app::server::testing::TestDb;
 use app::server::{Settings, repo};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use std::time::{Duration, Instant};
 use switchboard::{SESSION_COOKIE, app, state_for};
+use testkit::TestDb;
 use tower::ServiceExt;
 
 fn env_or(key: &str, default: usize) -> usize {

@@ -14,6 +14,9 @@ pub struct Config {
     pub site_root: String,
     pub settings: Settings,
     pub json_logs: bool,
+    /// Password hashing threads, and hashes allowed to wait for one (past that: 503).
+    pub password_workers: usize,
+    pub password_queue: usize,
 }
 
 impl Config {
@@ -37,8 +40,24 @@ impl Config {
             settings.secure_cookies = parse_bool("SWITCHBOARD_SECURE_COOKIES", &v)?;
         }
         if let Some(v) = get("SWITCHBOARD_TRUST_PROXY") {
-            settings.trust_forwarded_for = parse_bool("SWITCHBOARD_TRUST_PROXY", &v)?;
+            // true = one proxy in front; a number = that many proxies, each appending its peer.
+            settings.trusted_proxy_hops = match v.parse::<usize>() {
+                Ok(hops) => hops,
+                Err(_) => usize::from(parse_bool("SWITCHBOARD_TRUST_PROXY", &v)?),
+            };
         }
+        if let Some(v) = get("SWITCHBOARD_SIGNUPS_PER_HOUR") {
+            settings.limits.sign_up_per_address.max = parse_positive("SWITCHBOARD_SIGNUPS_PER_HOUR", &v)? as i64;
+        }
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        let password_workers = match get("SWITCHBOARD_PASSWORD_WORKERS") {
+            Some(v) => parse_positive("SWITCHBOARD_PASSWORD_WORKERS", &v)? as usize,
+            None => cores,
+        };
+        let password_queue = match get("SWITCHBOARD_PASSWORD_QUEUE") {
+            Some(v) => parse_positive("SWITCHBOARD_PASSWORD_QUEUE", &v)? as usize,
+            None => 64 * password_workers,
+        };
         if let Some(v) = get("SWITCHBOARD_SESSION_IDLE_MINUTES") {
             settings.idle_timeout = Duration::from_secs(60 * parse_positive("SWITCHBOARD_SESSION_IDLE_MINUTES", &v)?);
         }
@@ -62,6 +81,8 @@ impl Config {
             site_root: get("SWITCHBOARD_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             settings,
             json_logs,
+            password_workers,
+            password_queue,
         })
     }
 
@@ -117,5 +138,14 @@ mod tests {
         assert!(config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().contains("DATABASE_URL"));
         assert!(config(&[("SWITCHBOARD_SECURE_COOKIES", "maybe")]).unwrap_err().contains("true or false"));
         assert!(config(&[("SWITCHBOARD_ADDR", "nowhere")]).unwrap_err().contains("SWITCHBOARD_ADDR"));
+        assert!(config(&[("SWITCHBOARD_TRUST_PROXY", "maybe")]).unwrap_err().contains("true or false"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_counted_in_hops() {
+        assert_eq!(config(&[]).unwrap().settings.trusted_proxy_hops, 0);
+        assert_eq!(config(&[("SWITCHBOARD_TRUST_PROXY", "true")]).unwrap().settings.trusted_proxy_hops, 1);
+        assert_eq!(config(&[("SWITCHBOARD_TRUST_PROXY", "2")]).unwrap().settings.trusted_proxy_hops, 2);
+        assert_eq!(config(&[("SWITCHBOARD_TRUST_PROXY", "false")]).unwrap().settings.trusted_proxy_hops, 0);
     }
 }

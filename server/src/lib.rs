@@ -2,18 +2,36 @@
 pub mod config;
 mod middleware;
 
+/// Bounds on every request, so no client can hold the server's memory or workers without limit.
+pub mod limits {
+    use std::time::Duration;
+
+    /// Server function calls (forms): generous for any form, far below anything harmful.
+    pub const FORM_BODY_BYTES: usize = 64 * 1024;
+    /// A request not answered by then gets 503 (its work is dropped, its transaction rolled back).
+    pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Requests handled at once; more wait for a turn (within the timeout).
+    pub const MAX_IN_FLIGHT: usize = 512;
+}
+
 use app::server::session_store::SqlSessionStore;
 use app::server::{AppState, Db, Settings};
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use std::collections::HashSet;
 use std::sync::Arc;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -31,7 +49,10 @@ pub fn app(state: AppState) -> Router {
     let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            app::server::context::provide_page_security_policy();
+        }
     };
 
     let sessions = SessionManagerLayer::new(SqlSessionStore::new(state.db.clone()))
@@ -44,6 +65,8 @@ pub fn app(state: AppState) -> Router {
                 .unwrap_or(tower_sessions::cookie::time::Duration::hours(12)),
         ));
 
+    let known_endpoints: Arc<HashSet<String>> =
+        Arc::new(leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect());
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
@@ -56,11 +79,23 @@ pub fn app(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // Server functions: buffered bodies within the form limit (413), forms in UTF-8 (400),
+        // unknown endpoints a plain 404, failures with their AppError's status. (Uploads, when
+        // they come, get their own route class with a larger limit, merged beside this one.)
+        .layer(axum::middleware::from_fn(middleware::read_api_body))
+        .layer(RequestBodyLimitLayer::new(limits::FORM_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(known_endpoints, middleware::known_endpoints))
         .layer(axum::middleware::from_fn(middleware::error_status))
         .layer(axum::middleware::from_fn(middleware::require_session))
+        .layer(axum::middleware::from_fn_with_state(state.settings.idle_timeout, middleware::keep_session_alive))
         .layer(sessions)
         .layer(axum::middleware::from_fn(middleware::same_origin_writes))
-        .layer(axum::middleware::from_fn_with_state(state.settings.trust_forwarded_for, middleware::client_ip))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.settings.trusted_proxy_hops, middleware::client_ip))
+        .layer(GlobalConcurrencyLimitLayer::new(limits::MAX_IN_FLIGHT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits::REQUEST_TIMEOUT))
+        // A bug that panics answers 500 (logged) instead of dropping the connection.
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(middleware::request_span)

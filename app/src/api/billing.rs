@@ -1,5 +1,4 @@
-use crate::domain::plan::SeatUsage;
-use crate::domain::views::{BillingView, ProrationPreview};
+use crate::domain::views::{BillingView, PlanChangePreview, ProrationPreview, SeatPurchase};
 use crate::domain::{AppError, BotId};
 use leptos::prelude::*;
 
@@ -23,10 +22,11 @@ pub async fn buy_seats(
     quantity: i64,
     expected_amount_minor: i64,
     request_key: String,
-) -> Result<SeatUsage, AppError> {
+) -> Result<SeatPurchase, AppError> {
     use crate::server::{context, services::billing};
     let (state, user) = context::signed_in_user().await?;
-    billing::buy_seats(&state.db, user, bot_id, quantity, expected_amount_minor, &request_key).await
+    let seats = billing::buy_seats(&state.db, user, bot_id, quantity, expected_amount_minor, &request_key).await?;
+    Ok(SeatPurchase { seats, request_key })
 }
 
 #[server(prefix = "/api", endpoint = "billing/schedule-seats")]
@@ -36,9 +36,22 @@ pub async fn schedule_paid_seats(bot_id: BotId, paid_seats: i64) -> Result<(), A
     billing::schedule_paid_seats(&state.db, user, bot_id, paid_seats).await
 }
 
-#[server(prefix = "/api", endpoint = "billing/change-plan")]
-pub async fn change_plan(bot_id: BotId, plan: String) -> Result<(), AppError> {
+#[server(prefix = "/api", endpoint = "billing/preview-plan")]
+pub async fn preview_plan_change(bot_id: BotId, plan: String) -> Result<PlanChangePreview, AppError> {
     use crate::server::{context, services::billing};
     let (state, user) = context::signed_in_user().await?;
-    billing::change_plan(&state.db, user, bot_id, &plan).await
+    billing::preview_plan_change(&state.db, user, bot_id, &plan).await
+}
+
+#[server(prefix = "/api", endpoint = "billing/change-plan")]
+pub async fn change_plan(
+    bot_id: BotId,
+    plan: String,
+    expected_amount_minor: i64,
+    request_key: String,
+) -> Result<String, AppError> {
+    use crate::server::{context, services::billing};
+    let (state, user) = context::signed_in_user().await?;
+    billing::change_plan(&state.db, user, bot_id, &plan, expected_amount_minor, &request_key).await?;
+    Ok(request_key)
 }

@@ -62,8 +62,13 @@ pub async fn audit_log(bot_id: BotId, before: Option<i64>) -> Result<AuditPage, 
 /// Public: the link itself is the credential, and the page must explain expired links.
 #[server(prefix = "/api", endpoint = "invitations/preview")]
 pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppError> {
+    use crate::server::rate_limit::{self, Bucket};
     use crate::server::{context, services::team};
     let state = context::state()?;
+    let ip = context::client_ip();
+    let limit = state.settings.limits.invitation_preview_per_address;
+    rate_limit::take(&state.db, Bucket::InvitationPreviewFromAddress(&ip), limit, "Too many invitation links opened.")
+        .await?;
     team::preview_invitation(&state.db, &token).await
 }
 

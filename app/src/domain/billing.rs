@@ -51,8 +51,17 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
 /// `YYYY-MM-DD`.
 pub fn format_day(day: Day) -> String {
     let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
+    // No-break spaces: a date never wraps across two lines.
+    format!("{d}\u{a0}{}\u{a0}{y}", MONTHS[(m - 1) as usize])
 }
+
+/// "24 Dec": for dates within the coming weeks, where the year is obvious.
+pub fn format_day_short(day: Day) -> String {
+    let (_, m, d) = civil_from_days(day);
+    format!("{d}\u{a0}{}", MONTHS[(m - 1) as usize])
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// A billing period `[start, end)` in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +221,7 @@ mod tests {
         assert_eq!(format_money(123_456, "USD"), "1234.56 USD");
         assert_eq!(format_money(5, "EUR"), "0.05 EUR");
         assert_eq!(format_money(-250, "USD"), "-2.50 USD");
-        assert_eq!(format_day(d(2026, 2, 3)), "2026-02-03");
+        assert_eq!(format_day(d(2026, 2, 3)), "3\u{a0}Feb\u{a0}2026");
+        assert_eq!(format_day_short(d(2026, 12, 24)), "24\u{a0}Dec");
     }
 }

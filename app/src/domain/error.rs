@@ -28,12 +28,18 @@ pub enum AppError {
     /// 409
     #[error("{0}")]
     Conflict(String),
+    /// 413: the request body is over the limit for its route.
+    #[error("{0}")]
+    TooLarge(String),
     /// 422: a field failed validation; `field` names the form input.
     #[error("{message}")]
     Invalid { field: String, message: String },
-    /// 429
-    #[error("{0}")]
-    RateLimited(String),
+    /// 429, answered with a `Retry-After` header of `retry_after_secs`.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after_secs: u64 },
+    /// 503: the server is at capacity for this kind of work (password hashing); try again soon.
+    #[error("Switchboard is busy right now. Please try again in a few seconds.")]
+    Overloaded { retry_after_secs: u64 },
     /// 500: deliberately opaque.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -55,10 +61,26 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
             AppError::Invalid { .. } => 422,
-            AppError::RateLimited(_) => 429,
+            AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
-            AppError::Unreachable => 503,
+            AppError::Overloaded { .. } | AppError::Unreachable => 503,
+        }
+    }
+
+    /// A rate limit hit: `message` says what to do, `retry_after` when.
+    pub fn rate_limited(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        AppError::RateLimited { message: message.into(), retry_after_secs: retry_after.as_secs().max(1) }
+    }
+
+    /// Seconds the client should wait before retrying (the `Retry-After` header), if any.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs, .. } | AppError::Overloaded { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -82,7 +104,7 @@ impl From<Denied> for AppError {
             | Denied::RoleAboveYours { .. }
             | Denied::OutranksYou => AppError::Forbidden(denied.to_string()),
             Denied::SeatRequired { .. } | Denied::NoFreeSeats => AppError::PaymentRequired(denied.to_string()),
-            Denied::LastOwner => AppError::Conflict(denied.to_string()),
+            Denied::LastOwner | Denied::NextPeriodFull { .. } => AppError::Conflict(denied.to_string()),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod input;
 pub mod plan;
 pub mod policy;
 pub mod role;
+pub mod text;
 pub mod views;
 
 pub use error::AppError;

@@ -1,6 +1,6 @@
 //! Authorisation: one pure function per capability, deny by default, returning a typed reason.
 //! The server calls these to enforce; the UI calls the same ones to disable and explain.
-use super::plan::SeatUsage;
+use super::plan::{NextPeriodSeats, SeatUsage};
 use super::role::{Permission, Role, Tab};
 use serde::{Deserialize, Serialize};
 
@@ -68,9 +68,12 @@ pub enum Denied {
     NotSeatEligible { role: Role },
     #[error("No free seats — buy more in Add-ons.")]
     NoFreeSeats,
+    /// Seats are free this period, but a scheduled change leaves none for another holder.
+    #[error("{}", next.describe(*used))]
+    NextPeriodFull { next: NextPeriodSeats, used: i64 },
     #[error("Only Owners can make another Owner.")]
     OwnerOnly,
-    #[error("You cannot grant the {} role: it is above your own.", role.label())]
+    #[error("You cannot grant the {} role: it allows things your own role does not.", role.label())]
     RoleAboveYours { role: Role },
     #[error("You cannot change a member whose role is above yours.")]
     OutranksYou,
@@ -117,13 +120,14 @@ pub fn can_manage_team(actor: Option<&Actor>) -> Result<(), Denied> {
     requires(actor, Permission::ManageTeam).map(drop)
 }
 
-/// Granting `role` (by invitation or role change): never above your own; Owner only by Owners.
+/// Granting `role` (by invitation or role change): only a role whose permissions are all your
+/// own — nobody hands out rights they do not hold; Owner only by Owners.
 pub fn can_grant_role(actor: Option<&Actor>, role: Role) -> Result<(), Denied> {
     let actor = requires(actor, Permission::ManageTeam)?;
     if role == Role::Owner && actor.role != Role::Owner {
         return Err(Denied::OwnerOnly);
     }
-    if role.rank() > actor.role.rank() {
+    if !role.permissions().iter().all(|p| actor.role.can(*p)) {
         return Err(Denied::RoleAboveYours { role });
     }
     Ok(())
@@ -154,16 +158,20 @@ pub fn keeps_an_owner(owners: i64, current: Role, new: Option<Role>) -> Result<(
     if loses_owner && owners <= 1 { Err(Denied::LastOwner) } else { Ok(()) }
 }
 
-/// Turning a member's seat on or off. `seats` is the current pool (the server re-checks the
-/// pool atomically when it writes; this is for the decision and the UI's explanation).
+/// Turning a member's seat on or off: never on a member ranked above you. `seats` is the
+/// current pool (the server re-checks it atomically when it writes; this is for the decision
+/// and the UI's explanation).
 pub fn can_set_seat(actor: Option<&Actor>, target: Role, enable: bool, seats: &SeatUsage) -> Result<(), Denied> {
-    can_manage_team(actor)?;
+    let actor = requires(actor, Permission::ManageTeam)?;
+    if target.rank() > actor.role.rank() {
+        return Err(Denied::OutranksYou);
+    }
     if enable {
         if !target.seat_eligible() {
             return Err(Denied::NotSeatEligible { role: target });
         }
-        if seats.free() == 0 {
-            return Err(Denied::NoFreeSeats);
+        if let Some(refusal) = seats.grant_refusal() {
+            return Err(refusal);
         }
     }
     Ok(())
@@ -200,7 +208,7 @@ mod tests {
         let billing_managers = [Owner, Admin];
         let billing_viewers = [Owner, Admin, Viewer];
         let inbox_viewers = [Owner, Admin, Editor, Agent, Viewer];
-        let seats = SeatUsage { used: 1, included: 3, paid: 0 };
+        let seats = SeatUsage { used: 1, included: 3, paid: 0, next: None };
 
         for role in Role::ALL {
             for has_seat in [false, true] {
@@ -238,6 +246,13 @@ mod tests {
                     if !team_managers.contains(&role) {
                         assert_eq!(on, lacks(Permission::ManageTeam));
                         assert_eq!(off, lacks(Permission::ManageTeam));
+                    } else if role == Supervisor && [Owner, Admin].contains(&target) {
+                        // Seniority: a Supervisor never changes an Owner's or an Admin's seat.
+                        assert_eq!(on, Err(Denied::OutranksYou), "{role:?} → {target:?}");
+                        assert_eq!(off, Err(Denied::OutranksYou), "{role:?} → {target:?}");
+                    } else if role == Admin && target == Owner {
+                        assert_eq!(on, Err(Denied::OutranksYou));
+                        assert_eq!(off, Err(Denied::OutranksYou));
                     } else {
                         let expected_on = if SEATED_ROLES.contains(&target) {
                             Ok(())
@@ -264,8 +279,24 @@ mod tests {
         assert_eq!(can_grant_role(Some(&admin), Admin), Ok(()));
         assert_eq!(can_grant_role(Some(&supervisor), Owner), Err(Denied::OwnerOnly));
         assert_eq!(can_grant_role(Some(&supervisor), Admin), Err(Denied::RoleAboveYours { role: Admin }));
-        assert_eq!(can_grant_role(Some(&supervisor), Agent), Ok(()));
-        assert_eq!(can_change_role(Some(&supervisor), Admin, Agent), Err(Denied::OutranksYou));
+        // Only roles whose permissions are all the granter's own: a Supervisor (team only)
+        // cannot hand out Inbox, content or channel rights.
+        for role in [Editor, Agent, Analyst, Viewer, AppManager] {
+            assert_eq!(can_grant_role(Some(&supervisor), role), Err(Denied::RoleAboveYours { role }), "{role:?}");
+        }
+        assert_eq!(can_grant_role(Some(&supervisor), Supervisor), Ok(()));
+        assert_eq!(
+            can_grant_role(Some(&supervisor), Editor).unwrap_err().to_string(),
+            "You cannot grant the Editor role: it allows things your own role does not."
+        );
+        for role in [Admin, Editor, Agent, Analyst, Viewer, Supervisor, AppManager] {
+            assert_eq!(can_grant_role(Some(&admin), role), Ok(()), "{role:?}");
+        }
+        assert_eq!(
+            can_set_seat(Some(&supervisor), Owner, false, &SeatUsage { used: 1, included: 1, paid: 0, next: None }),
+            Err(Denied::OutranksYou)
+        );
+        assert_eq!(can_change_role(Some(&supervisor), Admin, Supervisor), Err(Denied::OutranksYou));
         assert_eq!(can_change_role(Some(&admin), Owner, Admin), Err(Denied::OutranksYou));
         assert_eq!(can_change_role(Some(&owner), Owner, Admin), Ok(()));
         assert_eq!(can_remove_member(Some(&admin), Owner), Err(Denied::OutranksYou));
@@ -289,7 +320,7 @@ mod tests {
     #[test]
     fn no_free_seat_is_explained_with_the_way_out() {
         let owner = actor(Owner, true);
-        let full = SeatUsage { used: 1, included: 1, paid: 0 };
+        let full = SeatUsage { used: 1, included: 1, paid: 0, next: None };
         let denied = can_set_seat(Some(&owner), Agent, true, &full).unwrap_err();
         assert_eq!(denied, Denied::NoFreeSeats);
         assert_eq!(denied.to_string(), "No free seats — buy more in Add-ons.");
@@ -304,9 +335,14 @@ mod tests {
             "Only Owners and Admins can buy seats and change the plan."
         );
         assert_eq!(
-            can_set_seat(Some(&actor(Owner, true)), Analyst, true, &SeatUsage { used: 0, included: 5, paid: 0 })
-                .unwrap_err()
-                .to_string(),
+            can_set_seat(
+                Some(&actor(Owner, true)),
+                Analyst,
+                true,
+                &SeatUsage { used: 0, included: 5, paid: 0, next: None }
+            )
+            .unwrap_err()
+            .to_string(),
             "Analysts cannot hold an Inbox seat."
         );
         assert_eq!(

@@ -2,8 +2,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A member's role in one bot. Stored as its `code()` string.
+/// A member's role in one bot. One string form everywhere — database, wire, form values:
+/// its `code()` ("app_manager").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Owner,
     Admin,

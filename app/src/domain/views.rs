@@ -182,3 +182,70 @@ pub struct ProrationPreview {
     /// Sent back with the confirmation so a repeated submit buys only once.
     pub request_key: String,
 }
+
+/// When a plan change applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanChangeTiming {
+    /// An upgrade: at once, the price difference prorated for the rest of the period.
+    Now,
+    /// A downgrade: from the next period, nothing charged now.
+    NextPeriod,
+    /// Choosing the current plan again cancels a scheduled change.
+    KeepCurrent,
+}
+
+/// What a plan change does and costs, shown before it is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChangePreview {
+    pub from: Plan,
+    pub to: Plan,
+    pub timing: PlanChangeTiming,
+    /// Charged on confirm (0 unless `timing` is `Now` and the new plan costs more).
+    pub amount_minor: i64,
+    pub remaining_days: i64,
+    pub period: Period,
+    /// Sent back with the confirmation so a repeated submit applies it once.
+    pub request_key: String,
+}
+
+impl PlanChangePreview {
+    /// The sentence above the confirm button.
+    pub fn describe(&self) -> String {
+        use super::billing::{format_day, format_money};
+        use super::text::count_s;
+        let monthly = format_money(self.to.price_minor, &self.to.currency);
+        match self.timing {
+            PlanChangeTiming::Now if self.amount_minor > 0 => format!(
+                "Upgrade to {} now: {} is charged today for the {} left in this period, then {} a month. It includes {}.",
+                self.to.name,
+                format_money(self.amount_minor, &self.to.currency),
+                count_s(self.remaining_days, "day"),
+                monthly,
+                count_s(self.to.included_seats, "seat"),
+            ),
+            PlanChangeTiming::Now => format!(
+                "Switch to {} now: nothing is charged now; {} a month from the next period. It includes {}.",
+                self.to.name,
+                monthly,
+                count_s(self.to.included_seats, "seat"),
+            ),
+            PlanChangeTiming::NextPeriod => format!(
+                "Switch to {} on {}: nothing is charged now; then {} a month with {}.",
+                self.to.name,
+                format_day(self.period.end),
+                monthly,
+                count_s(self.to.included_seats, "included seat"),
+            ),
+            PlanChangeTiming::KeepCurrent => {
+                format!("Stay on {}: the scheduled plan change is cancelled; nothing is charged.", self.from.name)
+            }
+        }
+    }
+}
+
+/// A confirmed seat purchase: the pool afterwards and the confirmation it answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatPurchase {
+    pub seats: SeatUsage,
+    pub request_key: String,
+}

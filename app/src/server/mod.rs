@@ -2,12 +2,11 @@
 pub mod context;
 pub mod db;
 pub mod password;
+pub mod rate_limit;
 pub mod repo;
 pub mod services;
 pub mod session_store;
 pub mod state;
-#[doc(hidden)]
-pub mod testing;
 
 pub use db::{Backend, Db};
 pub use state::{AppState, Settings};

@@ -1,4 +1,5 @@
 use super::db::Db;
+use super::rate_limit::Limit;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -34,19 +35,42 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// A session older than this is gone however active it is.
     pub absolute_lifetime: Duration,
-    /// Trust the left-most `X-Forwarded-For` address (only behind your own proxy).
-    pub trust_forwarded_for: bool,
-    pub login_limits: LoginLimits,
+    /// Take the client address from `X-Forwarded-For`, as added by this many trusted proxies
+    /// in front (0: use the socket peer). Only behind your own proxies.
+    pub trusted_proxy_hops: usize,
+    pub limits: Limits,
     /// How long an invitation link works.
     pub invitation_ttl: Duration,
 }
 
-/// Failed log-ins allowed per window, per client address and per email.
+/// The abuse limits on public endpoints (listed in README "Abuse limits").
 #[derive(Debug, Clone, Copy)]
-pub struct LoginLimits {
-    pub window: Duration,
-    pub per_ip: i64,
-    pub per_email: i64,
+pub struct Limits {
+    /// New accounts per client address.
+    pub sign_up_per_address: Limit,
+    /// Log-in attempts for one email from one address: the limit a guesser meets first. A
+    /// successful log-in is not counted, and it never locks the user out from elsewhere.
+    pub log_in_per_address_and_email: Limit,
+    /// Failed log-ins from one address, whatever the email (password spraying).
+    pub log_in_per_address: Limit,
+    /// Failed log-ins for one email from anywhere (guessing spread over many addresses). High,
+    /// so locking someone out takes a large, distributed effort and lasts at most the window.
+    pub log_in_per_email: Limit,
+    /// Invitation link previews per client address (the links themselves are unguessable).
+    pub invitation_preview_per_address: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        const MINUTE: Duration = Duration::from_secs(60);
+        Limits {
+            sign_up_per_address: Limit::per(20, 60 * MINUTE),
+            log_in_per_address_and_email: Limit::per(5, 15 * MINUTE),
+            log_in_per_address: Limit::per(30, 15 * MINUTE),
+            log_in_per_email: Limit::per(100, 60 * MINUTE),
+            invitation_preview_per_address: Limit::per(60, MINUTE),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -55,8 +79,8 @@ impl Default for Settings {
             secure_cookies: false,
             idle_timeout: Duration::from_secs(12 * 3600),
             absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
-            trust_forwarded_for: false,
-            login_limits: LoginLimits { window: Duration::from_secs(15 * 60), per_ip: 30, per_email: 5 },
+            trusted_proxy_hops: 0,
+            limits: Limits::default(),
             invitation_ttl: Duration::from_secs(24 * 3600),
         }
     }

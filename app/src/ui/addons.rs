@@ -3,10 +3,11 @@
 use super::bot::use_bot_id;
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded};
-use crate::api::billing::{BuySeats, ChangePlan, PreviewSeats, SchedulePaidSeats, billing_overview};
+use crate::api::billing::{BuySeats, ChangePlan, PreviewPlanChange, PreviewSeats, SchedulePaidSeats, billing_overview};
 use crate::domain::billing::{format_day, format_money};
 use crate::domain::policy;
-use crate::domain::views::BillingView;
+use crate::domain::text::count_s;
+use crate::domain::views::{BillingView, PlanChangeTiming};
 use crate::domain::{AppError, BotId};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -15,6 +16,7 @@ use leptos_meta::Title;
 #[derive(Clone, Copy)]
 struct BillingActions {
     preview: ServerAction<PreviewSeats>,
+    preview_plan: ServerAction<PreviewPlanChange>,
     buy: ServerAction<BuySeats>,
     schedule: ServerAction<SchedulePaidSeats>,
     change_plan: ServerAction<ChangePlan>,
@@ -25,6 +27,7 @@ pub fn AddonsPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let actions = BillingActions {
         preview: ServerAction::new(),
+        preview_plan: ServerAction::new(),
         buy: ServerAction::new(),
         schedule: ServerAction::new(),
         change_plan: ServerAction::new(),
@@ -56,12 +59,13 @@ pub fn AddonsPage() -> impl IntoView {
 fn Addons(view: BillingView) -> impl IntoView {
     let actions = expect_context::<BillingActions>();
     let bot = use_bot_id().get_untracked().unwrap_or(BotId(0));
-    let seats = view.seats;
+    let seats = view.seats.clone();
     let currency = view.plan.currency.clone();
     let manage = policy::can_manage_billing(Some(&view.viewer));
     let denied = manage.clone().err().map(|d| d.to_string());
-    let scheduled = (view.paid_seats_next != seats.paid)
-        .then(|| format!("Scheduled: {} paid seat(s) from {}.", view.paid_seats_next, format_day(view.period.end)));
+    let scheduled = (view.paid_seats_next != seats.paid).then(|| {
+        format!("Scheduled: {} from {}.", count_s(view.paid_seats_next, "paid seat"), format_day(view.period.end))
+    });
     let plans = view.plans.clone();
     let (current_code, next_code) = (view.plan.code.clone(), view.plan_next.code.clone());
     let plan_scheduled = (view.plan_next.code != view.plan.code)
@@ -73,19 +77,19 @@ fn Addons(view: BillingView) -> impl IntoView {
                 <div class="card">
                     <h2>"Plan"</h2>
                     <p class="big">{view.plan.name.clone()}</p>
-                    <p>{format!("{} Inbox seat(s) included · {} / month", view.plan.included_seats, format_money(view.plan.price_minor, &currency))}</p>
+                    <p>{format!("{} included · {} / month", count_s(view.plan.included_seats, "Inbox seat"), format_money(view.plan.price_minor, &currency))}</p>
                     {plan_scheduled.map(|s| view! { <p class="scheduled">{s}</p> })}
                 </div>
                 <div class="card">
                     <h2>"Inbox seats"</h2>
-                    <p class="big" data-testid="addons-seats">{seats.summary()}</p>
+                    <p class="big" data-testid="addons-seats">{format!("{} of {} used", seats.used, seats.available())}</p>
                     <p>{format!("{} included + {} paid · {} per paid seat / month", seats.included, seats.paid, format_money(view.plan.seat_price_minor, &currency))}</p>
                     {scheduled.map(|s| view! { <p class="scheduled">{s}</p> })}
                 </div>
                 <div class="card">
                     <h2>"Billing period"</h2>
                     <p class="big">{format!("{} – {}", format_day(view.period.start), format_day(view.period.end - 1))}</p>
-                    <p>{format!("{} day(s) left including today", view.period.end - view.today)}</p>
+                    <p>{format!("{} left including today", count_s(view.period.end - view.today, "day"))}</p>
                 </div>
             </div>
 
@@ -124,7 +128,9 @@ fn Addons(view: BillingView) -> impl IntoView {
             }}
 
             <h2>"Change plan"</h2>
-            <ActionError value=actions.change_plan.value() />
+            <p class="muted">"Choose a plan to see exactly what changes and what it costs; nothing changes until you confirm."</p>
+            <ActionError value=actions.preview_plan.value() />
+            <PlanChangeConfirm bot />
             <table class="members plans">
                 <thead>
                     <tr>
@@ -143,11 +149,11 @@ fn Addons(view: BillingView) -> impl IntoView {
                             let button = match &manage {
                                 Ok(()) if current && next_code == current_code => view! { <span class="muted">"Current plan"</span> }.into_any(),
                                 Ok(()) => view! {
-                                    <ActionForm action=actions.change_plan attr:class="inline">
+                                    <ActionForm action=actions.preview_plan attr:class="inline">
                                         <input type="hidden" name="bot_id" value=bot.to_string() />
                                         <input type="hidden" name="plan" value=plan.code.clone() />
                                         <button type="submit" class="small secondary">
-                                            {if current { "Keep this plan" } else { "Switch" }}
+                                            {if current { "Keep this plan…" } else { "Switch…" }}
                                         </button>
                                     </ActionForm>
                                 }
@@ -218,15 +224,19 @@ fn PurchasePreview(bot: BotId) -> impl IntoView {
     move || {
         let bought = actions.buy.value().get().and_then(Result::ok);
         actions.preview.value().get().and_then(Result::ok).map(move |p| {
-            let done = bought.map(|s| view! { <p class="ok" role="status">{format!("Done — {}.", s.summary())}</p> });
+            // The confirmation of this very preview already went through: say so, and don't offer it again.
+            let done = bought.filter(|b| b.request_key == p.request_key);
+            let is_done = done.is_some();
+            let done =
+                done.map(|b| view! { <p class="ok" role="status">{format!("Done — {}.", b.seats.summary())}</p> });
             view! {
                 <div class="preview" data-testid="proration-preview">
                     <p>
                         {format!(
-                            "{} seat(s) × {} per month, prorated for the {} remaining day(s) of this {}-day period (through {}):",
-                            p.quantity,
+                            "{} × {} per month, prorated for the {} of this {}-day period (through {}):",
+                            count_s(p.quantity, "seat"),
                             format_money(p.unit_price_minor, &p.currency),
-                            p.remaining_days,
+                            count_s(p.remaining_days, "remaining day"),
                             p.period.end - p.period.start,
                             format_day(p.period.end - 1),
                         )}
@@ -237,10 +247,46 @@ fn PurchasePreview(bot: BotId) -> impl IntoView {
                         <input type="hidden" name="quantity" value=p.quantity.to_string() />
                         <input type="hidden" name="expected_amount_minor" value=p.amount_minor.to_string() />
                         <input type="hidden" name="request_key" value=p.request_key.clone() />
-                        <button type="submit">{format!("Confirm purchase of {}", format_money(p.amount_minor, &p.currency))}</button>
+                        <button type="submit" disabled=move || is_done || actions.buy.pending().get()>
+                            {format!("Confirm purchase of {}", format_money(p.amount_minor, &p.currency))}
+                        </button>
                     </ActionForm>
                     <ActionError value=actions.buy.value() />
                     {done}
+                </div>
+            }
+        })
+    }
+}
+
+/// The plan change the admin chose, described exactly (what is charged now, from when), with
+/// the confirmation that applies exactly that, once.
+#[component]
+fn PlanChangeConfirm(bot: BotId) -> impl IntoView {
+    let actions = expect_context::<BillingActions>();
+    move || {
+        let changed = actions.change_plan.value().get().and_then(Result::ok);
+        actions.preview_plan.value().get().and_then(Result::ok).map(move |p| {
+            let done = changed.as_ref().is_some_and(|key| *key == p.request_key);
+            let label = match (p.timing, p.amount_minor) {
+                (PlanChangeTiming::Now, amount) if amount > 0 => {
+                    format!("Confirm and pay {}", format_money(amount, &p.to.currency))
+                }
+                (PlanChangeTiming::KeepCurrent, _) => format!("Confirm: stay on {}", p.from.name),
+                _ => format!("Confirm switch to {}", p.to.name),
+            };
+            view! {
+                <div class="preview" data-testid="plan-change-preview">
+                    <p data-testid="plan-change-text">{p.describe()}</p>
+                    <ActionForm action=actions.change_plan attr:class="inline">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <input type="hidden" name="plan" value=p.to.code.clone() />
+                        <input type="hidden" name="expected_amount_minor" value=p.amount_minor.to_string() />
+                        <input type="hidden" name="request_key" value=p.request_key.clone() />
+                        <button type="submit" disabled=move || done || actions.change_plan.pending().get()>{label}</button>
+                    </ActionForm>
+                    <ActionError value=actions.change_plan.value() />
+                    {done.then(|| view! { <p class="ok" role="status">"Done — the plan change is saved."</p> })}
                 </div>
             }
         })

@@ -12,6 +12,11 @@ fn next_param() -> Option<String> {
     use_query_map().read_untracked().get("next")
 }
 
+/// `?email=…`: filled in when arriving from an invitation for that email.
+fn email_param() -> String {
+    use_query_map().read_untracked().get("email").unwrap_or_default()
+}
+
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let actions = use_session_actions();
@@ -27,7 +32,7 @@ pub fn SignUpPage() -> impl IntoView {
                     "Your name" <input type="text" name="name" autocomplete="name" required maxlength="80" />
                 </label>
                 <label>
-                    "Email" <input type="email" name="email" autocomplete="email" required />
+                    "Email" <input type="email" name="email" autocomplete="email" required value=email_param() />
                 </label>
                 <label>
                     "Password"
@@ -63,7 +68,7 @@ pub fn LogInPage() -> impl IntoView {
             <ActionForm action=actions.log_in>
                 {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
-                    "Email" <input type="email" name="email" autocomplete="username" required />
+                    "Email" <input type="email" name="email" autocomplete="username" required value=email_param() />
                 </label>
                 <label>
                     "Password"

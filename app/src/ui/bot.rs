@@ -1,9 +1,10 @@
 use super::use_session_actions;
-use super::widgets::{ErrorNotice, Loaded, Loading};
+use super::widgets::{ErrorNotice, Loaded, Loading, SimpleTopBar};
 use crate::api::bots::open_section;
-use crate::domain::policy::{self, Actor};
+use crate::domain::policy::{self, Actor, Denied, InboxAction};
+use crate::domain::role::Permission;
 use crate::domain::views::{BotMembership, SessionView};
-use crate::domain::{AppError, BotId, Tab};
+use crate::domain::{AppError, BotId, Role, Tab};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,11 +40,11 @@ pub fn BotLayout() -> impl IntoView {
                         let current = bot_id.get().and_then(|id| session.bots.iter().find(|b| b.bot_id == id).cloned());
                         match current {
                             Some(current) => view! { <BotShell session current /> }.into_any(),
-                            None => view! { <ErrorNotice error=AppError::NotFound /> }.into_any(),
+                            None => view! { <SimpleTopBar /> <ErrorNotice error=AppError::NotFound /> }.into_any(),
                         }
                     }
-                    Ok(None) => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(None) => view! { <SimpleTopBar /> <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
+                    Err(error) => view! { <SimpleTopBar /> <ErrorNotice error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -59,7 +60,7 @@ fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
         <header class="topbar">
             <A href="/" attr:class="brand">"Switchboard"</A>
             <details class="bot-switcher">
-                <summary aria-label="Switch bot">{current.bot_name.clone()}</summary>
+                <summary aria-label=format!("{} (switch bot)", current.bot_name)>{current.bot_name.clone()}</summary>
                 <ul>
                     {others
                         .into_iter()
@@ -121,18 +122,45 @@ pub fn InboxPage() -> impl IntoView {
     }
 }
 
+/// What this member can do in the Inbox, true for their role: a seat holder works conversations;
+/// a seat-eligible member without one is told who gives seats; a role that can never hold a
+/// seat is told so, and who can act instead.
+pub fn inbox_status(actor: &Actor) -> String {
+    let seat_givers = || roles_phrase(&Permission::ManageTeam.holders());
+    match policy::can_act(Some(actor), InboxAction::Reply) {
+        Ok(()) => "You hold an Inbox seat: you can reply, assign and tag conversations here.".to_string(),
+        Err(Denied::SeatRequired { .. }) => format!(
+            "You can view conversations. To reply, assign or tag you need an Inbox seat — {} can give you one.",
+            seat_givers()
+        ),
+        Err(Denied::NotSeatEligible { role }) => {
+            let seat_roles: Vec<Role> = Role::ALL.into_iter().filter(|r| r.seat_eligible()).collect();
+            format!(
+                "You can view conversations. {} cannot hold an Inbox seat, so replying, assigning and tagging are for {} with a seat.",
+                role.plural(),
+                roles_phrase(&seat_roles)
+            )
+        }
+        Err(other) => other.to_string(),
+    }
+}
+
+/// "Owners, Admins and Agents".
+fn roles_phrase(roles: &[Role]) -> String {
+    let names: Vec<&str> = roles.iter().map(|r| r.plural()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 #[component]
 fn InboxView(member: BotMembership) -> impl IntoView {
     view! {
         <section class="page inbox">
             <h1>"Inbox"</h1>
-            <p class="seat-status">
-                {if member.has_seat {
-                    "You hold an Inbox seat: you can work conversations here."
-                } else {
-                    "You can view conversations. You need an Inbox seat to reply, assign or tag — ask an admin."
-                }}
-            </p>
+            <p class="seat-status" data-testid="inbox-status">{inbox_status(&member.actor())}</p>
             <div class="empty-state">
                 <h2>"No conversations yet"</h2>
                 <p>"Conversations your bot hands over to a human will appear here."</p>

@@ -70,7 +70,7 @@ fn Invitation(preview: InvitationPreview, token: String) -> impl IntoView {
             <h1>{heading}</h1>
             {(!text.is_empty()).then(|| view! { <p>{text.clone()}</p> })}
             {valid.then(|| {
-                let next = next.clone();
+                let next = format!("{}&email={}", next, super::widgets::encode_query(&preview.email));
                 let token = token.clone();
                 view! {
                     <p>

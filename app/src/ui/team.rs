@@ -2,7 +2,7 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
-use super::widgets::{ActionError, ErrorNotice, Loaded, Loading};
+use super::widgets::{ActionError, ErrorNotice, Loaded, Loading, encode_query};
 use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::policy::{self, Denied};
 use crate::domain::role::Permission;
@@ -11,7 +11,7 @@ use crate::domain::{AppError, BotId, Role};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 /// The Team Manager sub-tabs.
@@ -79,36 +79,45 @@ pub fn TeamPage() -> impl IntoView {
 fn TeamTab(view: TeamView) -> impl IntoView {
     let actions = expect_context::<TeamActions>();
     let bot = view.bot_id;
-    let seats = view.seats;
+    let seats = view.seats.clone();
     let addons = format!("/bots/{bot}/addons");
     let can_manage = policy::can_manage_team(Some(&view.viewer));
     let rows = view.members.clone();
     let ctx = RowContext { view: view.clone() };
+    let search_value = view.page.search.clone().unwrap_or_default();
     view! {
         <section class="page team">
             <TeamTabs bot />
             <h1>"Team"</h1>
             <p class="seat-counter" data-testid="seat-counter">{seats.summary()}</p>
-            <p class="muted">
+            <p class="muted" data-testid="seat-detail">
                 {format!(
-                    "{} plan: {} included + {} paid · {} free. ",
+                    "{} plan: {} included + {} paid · {} ",
                     view.plan_name,
                     seats.included,
                     seats.paid,
-                    seats.free(),
+                    if seats.grantable() == seats.free() {
+                        format!("{} free.", seats.free())
+                    } else {
+                        format!("{} can be given now.", seats.grantable())
+                    },
                 )}
-                <A href=addons.clone()>"Buy more seats in Add-ons"</A>
+                {seats.next_period_note().map(|note| view! { <span class="scheduled">{note} " "</span> })}
+                {match policy::can_manage_billing(Some(&view.viewer)) {
+                    Ok(()) => view! { <A href=addons.clone()>"Buy more seats in Add-ons"</A> }.into_any(),
+                    Err(_) => view! { <span>{Permission::ManageBilling.only_message()}</span> }.into_any(),
+                }}
             </p>
-            <form method="get" class="search" role="search">
+            <Form method="GET" action="" attr:class="search" attr:role="search">
                 <input
                     type="search"
                     name="q"
-                    value=view.page.search.clone().unwrap_or_default()
+                    value=search_value
                     placeholder="Search members by name or email"
                     aria-label="Search members"
                 />
                 <button type="submit" class="small secondary">"Search"</button>
-            </form>
+            </Form>
             <ActionError value=actions.set_seat.value() addons=addons.clone() />
             <ActionError value=actions.change_role.value() addons=addons.clone() />
             <ActionError value=actions.remove.value() addons=addons.clone() />
@@ -159,15 +168,6 @@ fn Pager(bot: BotId, page: MemberPage) -> impl IntoView {
     }
 }
 
-fn encode_query(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[derive(Clone)]
 struct RowContext {
     view: TeamView,
@@ -178,7 +178,7 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
     let actions = expect_context::<TeamActions>();
     let viewer = ctx.view.viewer;
     let bot = ctx.view.bot_id;
-    let seats = ctx.view.seats;
+    let seats = ctx.view.seats.clone();
     let enable = !member.has_seat;
     let seat_decision = policy::can_set_seat(Some(&viewer), member.role, enable, &seats);
     let role_options: Vec<Role> = Role::ALL
@@ -195,6 +195,15 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
         if member.seat_wanted && !member.has_seat { "Active · offered a seat, none was free" } else { "Active" };
     let seat_label = if member.has_seat { "Remove seat" } else { "Give seat" };
     let addons = format!("/bots/{bot}/addons");
+    let can_buy = policy::can_manage_billing(Some(&viewer)).is_ok();
+    let role_label = format!("Role of {}", member.name);
+    let remove_label = format!("Remove {}", member.name);
+    let remove_question = format!(
+        "Remove {} from the team?{}",
+        member.name,
+        if member.has_seat { " Their Inbox seat is freed." } else { "" }
+    );
+    let remove_yes = format!("Yes, remove {}", member.name);
     view! {
         <tr data-member-id=member_id.to_string() data-email=member.email.clone()>
             <td>{member.name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}</td>
@@ -205,12 +214,12 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
                         <ActionForm action=actions.change_role attr:class="inline role-form">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <input type="hidden" name="member_id" value=member_id.to_string() />
-                            <select name="role" aria-label=format!("Role of {}", member.name)>
+                            <select name="role" aria-label=role_label>
                                 {role_options
                                     .into_iter()
                                     .map(|r| {
                                         view! {
-                                            <option value=format!("{r:?}") selected=r == member.role>
+                                            <option value=r.code() selected=r == member.role>
                                                 {r.label()}
                                             </option>
                                         }
@@ -247,7 +256,7 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
                         </button>
                         <small class="reason">
                             {denied.to_string()}
-                            {(denied == Denied::NoFreeSeats).then(|| view! { " " <A href=addons.clone()>"Open Add-ons"</A> })}
+                            {(denied == Denied::NoFreeSeats && can_buy).then(|| view! { " " <A href=addons.clone()>"Open Add-ons"</A> })}
                         </small>
                     }
                     .into_any(),
@@ -256,12 +265,19 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
             <td>{status}</td>
             <td>
                 {match remove_decision {
+                    // Removing asks first (a <details> works before hydration too).
                     Ok(()) => view! {
-                        <ActionForm action=actions.remove attr:class="inline">
-                            <input type="hidden" name="bot_id" value=bot.to_string() />
-                            <input type="hidden" name="member_id" value=member_id.to_string() />
-                            <button type="submit" class="small danger">"Remove"</button>
-                        </ActionForm>
+                        <details class="confirm-remove">
+                            <summary class="button small danger">"Remove"</summary>
+                            <div class="confirm-box" role="group" aria-label=remove_label>
+                                <p>{remove_question}</p>
+                                <ActionForm action=actions.remove attr:class="inline">
+                                    <input type="hidden" name="bot_id" value=bot.to_string() />
+                                    <input type="hidden" name="member_id" value=member_id.to_string() />
+                                    <button type="submit" class="small danger">{remove_yes}</button>
+                                </ActionForm>
+                            </div>
+                        </details>
                     }
                     .into_any(),
                     Err(denied) => view! {
@@ -309,7 +325,7 @@ fn InviteSection(view: TeamView, can_manage: Result<(), Denied>) -> impl IntoVie
                             <select name="role">
                                 {grantable
                                     .into_iter()
-                                    .map(|r| view! { <option value=format!("{r:?}") selected=r == Role::Agent>{r.label()}</option> })
+                                    .map(|r| view! { <option value=r.code() selected=r == Role::Agent>{r.label()}</option> })
                                     .collect_view()}
                             </select>
                         </label>
@@ -380,6 +396,7 @@ fn RolesHelp() -> impl IntoView {
     view! {
         <details class="roles-help">
             <summary>"Roles"</summary>
+            <div class="table-scroll">
             <table class="members">
                 <thead>
                     <tr>
@@ -408,6 +425,7 @@ fn RolesHelp() -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
+            </div>
         </details>
     }
 }

@@ -32,27 +32,59 @@ where
     }
 }
 
-/// A full-page explanation of an error from loading data.
+/// Percent-encodes a query parameter value.
+pub fn encode_query(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The top bar of pages outside a bot (errors, not found): the brand and a way home.
+#[component]
+pub fn SimpleTopBar() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Switchboard"</A>
+            <nav class="tabs" aria-label="Sections">
+                <A href="/">"Your bots"</A>
+            </nav>
+        </header>
+    }
+}
+
+/// A full-page explanation of an error from loading data, with a way on.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     let hint = match error {
-        AppError::Unauthenticated => Some(view! {
+        AppError::Unauthenticated => view! {
             <p>
                 <A href="/login">"Log in"</A>
-                " to continue."
+                " to continue, or "
+                <A href="/signup">"create an account"</A>
+                "."
             </p>
-        }),
-        _ => None,
+        }
+        .into_any(),
+        _ => view! {
+            <p>
+                <A href="/">"Back to your bots"</A>
+            </p>
+        }
+        .into_any(),
     };
     view! {
         <section class="notice" role="alert">
-            <h2>
+            <h1>
                 {match error {
                     AppError::NotFound => "Not found".to_string(),
                     AppError::Forbidden(_) => "Not available for your role".to_string(),
+                    AppError::Unauthenticated => "Please log in".to_string(),
                     _ => "Something is in the way".to_string(),
                 }}
-            </h2>
+            </h1>
             <p>
                 {match &error {
                     AppError::NotFound => "This page doesn't exist, or you are not a member of this bot.".to_string(),
@@ -70,7 +102,10 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
-    view! { <ErrorNotice error=AppError::NotFound /> }
+    view! {
+        <SimpleTopBar />
+        <ErrorNotice error=AppError::NotFound />
+    }
 }
 
 #[component]

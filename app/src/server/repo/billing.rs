@@ -164,9 +164,48 @@ pub async fn insert_invoice(conn: &mut sqlx::AnyConnection, invoice: &NewInvoice
     Ok(id)
 }
 
+/// What a ledger row records; stored as its `code()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    SeatsPurchased,
+    SeatsScheduled,
+    PlanUpgraded,
+    PlanScheduled,
+    PlanKept,
+    PeriodRenewed,
+}
+
+impl LedgerKind {
+    pub const ALL: [LedgerKind; 6] = [
+        LedgerKind::SeatsPurchased,
+        LedgerKind::SeatsScheduled,
+        LedgerKind::PlanUpgraded,
+        LedgerKind::PlanScheduled,
+        LedgerKind::PlanKept,
+        LedgerKind::PeriodRenewed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            LedgerKind::SeatsPurchased => "seats.purchased",
+            LedgerKind::SeatsScheduled => "seats.scheduled",
+            LedgerKind::PlanUpgraded => "plan.upgraded",
+            LedgerKind::PlanScheduled => "plan.scheduled",
+            LedgerKind::PlanKept => "plan.kept",
+            LedgerKind::PeriodRenewed => "period.renewed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<LedgerKind> {
+        LedgerKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
 pub struct LedgerEntry<'a> {
     pub bot: BotId,
-    pub entry: &'a str,
+    pub entry: LedgerKind,
+    /// The plan chosen, for plan entries.
+    pub plan_code: Option<&'a str>,
     pub quantity: i64,
     pub amount_minor: i64,
     pub currency: &'a str,
@@ -180,11 +219,11 @@ pub struct LedgerEntry<'a> {
 pub async fn insert_ledger<'c>(db: impl Executor<'c, Database = Any>, e: &LedgerEntry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO billing_ledger (bot_id, entry, quantity, amount_minor, currency, effective_day, invoice_id, \
-                                     request_key, actor_user_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                     request_key, actor_user_id, created_at, plan_code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(e.bot.0)
-    .bind(e.entry)
+    .bind(e.entry.code())
     .bind(e.quantity)
     .bind(e.amount_minor)
     .bind(e.currency)
@@ -193,22 +232,36 @@ pub async fn insert_ledger<'c>(db: impl Executor<'c, Database = Any>, e: &Ledger
     .bind(e.request_key)
     .bind(e.actor.map(|u| u.0))
     .bind(e.now)
+    .bind(e.plan_code)
     .execute(db)
     .await?;
     Ok(())
 }
 
-pub async fn request_seen<'c>(
+/// What an earlier confirmation with the same key did.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ConfirmedRequest {
+    pub entry: String,
+    pub quantity: i64,
+    pub plan_code: Option<String>,
+}
+
+impl ConfirmedRequest {
+    pub fn kind(&self) -> Option<LedgerKind> {
+        LedgerKind::from_code(&self.entry)
+    }
+}
+
+pub async fn confirmed_request<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
     key: &str,
-) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM billing_ledger WHERE bot_id = $1 AND request_key = $2")
+) -> Result<Option<ConfirmedRequest>, sqlx::Error> {
+    sqlx::query_as("SELECT entry, quantity, plan_code FROM billing_ledger WHERE bot_id = $1 AND request_key = $2")
         .bind(bot.0)
         .bind(key)
-        .fetch_one(db)
-        .await?;
-    Ok(n > 0)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn invoices(conn: &mut sqlx::AnyConnection, bot: BotId, limit: i64) -> Result<Vec<InvoiceView>, sqlx::Error> {

@@ -2,6 +2,7 @@
 //! Functions take any executor so services can run them on the pool or inside a transaction.
 pub mod audit;
 pub mod billing;
+pub mod rate_limits;
 pub mod team;
 
 use super::db::flag;
@@ -166,22 +167,21 @@ pub async fn memberships_of<'c>(
     rows.into_iter().map(membership).collect()
 }
 
-pub async fn plan_and_seats<'c>(
-    db: impl Executor<'c, Database = Any>,
+pub async fn plan_and_seats(
+    conn: &mut sqlx::AnyConnection,
     bot: BotId,
 ) -> Result<Option<(Plan, SeatUsage)>, sqlx::Error> {
-    let row: Option<(String, String, i64, i64, i64, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT p.code, p.name, p.included_seats, p.price_minor, p.seat_price_minor, p.currency, \
-                b.seats_included, b.paid_seats, b.seats_used \
-         FROM bots b JOIN plans p ON p.code = b.plan_code WHERE b.id = $1",
+    let plan: Option<Plan> = sqlx::query_as(
+        r#"
+        SELECT p.code, p.name, p.included_seats, p.price_minor, p.seat_price_minor, p.currency
+        FROM bots b JOIN plans p ON p.code = b.plan_code WHERE b.id = $1
+        "#,
     )
     .bind(bot.0)
-    .fetch_optional(db)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(code, name, included_seats, price_minor, seat_price_minor, currency, included, paid, used)| {
-        let plan = Plan { code, name, included_seats, price_minor, seat_price_minor, currency };
-        (plan, SeatUsage { used, included, paid })
-    }))
+    let Some(plan) = plan else { return Ok(None) };
+    Ok(Some((plan, team::seat_usage(&mut *conn, bot).await?)))
 }
 
 /// A page of a bot's members ordered by name, optionally filtered by a lower-cased
@@ -256,54 +256,6 @@ pub async fn member_id_of<'c>(
         .fetch_optional(db)
         .await?;
     Ok(id.map(MemberId))
-}
-
-pub async fn record_failed_login<'c>(
-    db: impl Executor<'c, Database = Any>,
-    scope: &str,
-    subject: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_attempts (scope, subject, attempted_at) VALUES ($1, $2, $3)")
-        .bind(scope)
-        .bind(subject)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn failed_logins_since<'c>(
-    db: impl Executor<'c, Database = Any>,
-    scope: &str,
-    subject: &str,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE scope = $1 AND subject = $2 AND attempted_at > $3")
-        .bind(scope)
-        .bind(subject)
-        .bind(since)
-        .fetch_one(db)
-        .await
-}
-
-pub async fn clear_failed_logins<'c>(
-    db: impl Executor<'c, Database = Any>,
-    scope: &str,
-    subject: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_attempts WHERE scope = $1 AND subject = $2")
-        .bind(scope)
-        .bind(subject)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Old attempts no longer count toward any window; dropped by the housekeeping task.
-pub async fn prune_login_attempts<'c>(db: impl Executor<'c, Database = Any>, before: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_attempts WHERE attempted_at <= $1").bind(before).execute(db).await?;
-    Ok(())
 }
 
 pub(crate) fn parse_role(code: String) -> Result<Role, sqlx::Error> {

@@ -1,7 +1,7 @@
 //! Members, seats and invitations. Seat changes keep `bots.seats_used` in step with
 //! `members.has_seat` inside the caller's transaction.
 use super::parse_role;
-use crate::domain::plan::SeatUsage;
+use crate::domain::plan::{NextPeriodSeats, SeatUsage};
 use crate::domain::{BotId, MemberId, Role, UserId};
 use crate::server::db::flag;
 use sqlx::{Any, Executor};
@@ -40,13 +40,45 @@ pub async fn member_in_bot<'c>(
     .transpose()
 }
 
+#[derive(sqlx::FromRow)]
+struct SeatPoolRow {
+    seats_used: i64,
+    seats_included: i64,
+    paid_seats: i64,
+    seats_included_next: i64,
+    paid_seats_next: i64,
+    plan_code: String,
+    plan_code_next: String,
+    plan_name_next: String,
+    period_end: i64,
+}
+
+/// The pool now, and from the next period on when a change is scheduled.
 pub async fn seat_usage<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<SeatUsage, sqlx::Error> {
-    let (used, included, paid): (i64, i64, i64) =
-        sqlx::query_as("SELECT seats_used, seats_included, paid_seats FROM bots WHERE id = $1")
-            .bind(bot.0)
-            .fetch_one(db)
-            .await?;
-    Ok(SeatUsage { used, included, paid })
+    let row: SeatPoolRow = sqlx::query_as(
+        r#"
+        SELECT b.seats_used, b.seats_included, b.paid_seats, b.seats_included_next, b.paid_seats_next,
+               b.plan_code, b.plan_code_next, p.name AS plan_name_next, b.period_end
+        FROM bots b JOIN plans p ON p.code = b.plan_code_next
+        WHERE b.id = $1
+        "#,
+    )
+    .bind(bot.0)
+    .fetch_one(db)
+    .await?;
+    let plan_changes = row.plan_code_next != row.plan_code;
+    let available_next = row.seats_included_next + row.paid_seats_next;
+    let changes = plan_changes || available_next != row.seats_included + row.paid_seats;
+    Ok(SeatUsage {
+        used: row.seats_used,
+        included: row.seats_included,
+        paid: row.paid_seats,
+        next: changes.then(|| NextPeriodSeats {
+            starts: row.period_end,
+            plan_name: plan_changes.then_some(row.plan_name_next),
+            available: available_next,
+        }),
+    })
 }
 
 /// Takes one seat from the pool if one is free now and next period. One conditional

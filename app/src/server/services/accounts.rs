@@ -2,9 +2,13 @@ use crate::domain::input::{Email, NewPassword, PersonName};
 use crate::domain::views::SessionView;
 use crate::domain::{AppError, UserId};
 use crate::server::db::{Db, now_ms};
-use crate::server::state::LoginLimits;
+use crate::server::rate_limit::{self, Bucket};
+use crate::server::state::Limits;
 use crate::server::{password, repo};
 
+/// Creates an account. The caller has already counted the attempt against the sign-up limit
+/// (`rate_limit`), before any hashing. An email already in use is said plainly: sign-up is
+/// rate-limited per address, and without email delivery there is no quieter honest answer.
 pub async fn sign_up(db: &Db, name: &str, email: &str, password: &str) -> Result<UserId, AppError> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
@@ -16,24 +20,27 @@ pub async fn sign_up(db: &Db, name: &str, email: &str, password: &str) -> Result
 }
 
 /// Checks credentials. Unknown email and wrong password answer identically (same error, same
-/// work). Failed attempts count per client address and per email; over the limit → 429.
+/// work). Each attempt is counted *before* the password is checked — per address and email,
+/// per address, per email — so parallel guesses meet the limits too; a successful log-in
+/// gives its count back.
 pub async fn log_in(
     db: &Db,
-    limits: &LoginLimits,
+    limits: &Limits,
     client_ip: &str,
     email: &str,
     password: String,
 ) -> Result<UserId, AppError> {
     let email = Email::parse(email)?;
-    let now = now_ms();
-    let since = now - limits.window.as_millis() as i64;
-    let by_ip = repo::failed_logins_since(db.pool(), "ip", client_ip, since).await?;
-    let by_email = repo::failed_logins_since(db.pool(), "email", email.as_str(), since).await?;
-    if by_ip >= limits.per_ip || by_email >= limits.per_email {
-        let minutes = limits.window.as_secs().div_ceil(60);
-        return Err(AppError::RateLimited(format!(
-            "Too many failed log-in attempts. Wait {minutes} minutes and try again."
-        )));
+    let buckets = [
+        (
+            Bucket::LogInFromAddressAsEmail { address: client_ip, email: email.as_str() },
+            limits.log_in_per_address_and_email,
+        ),
+        (Bucket::LogInFromAddress(client_ip), limits.log_in_per_address),
+        (Bucket::LogInAsEmail(email.as_str()), limits.log_in_per_email),
+    ];
+    for (bucket, limit) in buckets {
+        rate_limit::take(db, bucket, limit, "Too many failed log-in attempts.").await?;
     }
 
     let credentials = repo::credentials_by_email(db.pool(), email.as_str()).await?;
@@ -44,14 +51,13 @@ pub async fn log_in(
     let verified = password::verify(password, stored).await?;
     match user {
         Some(user) if verified => {
-            repo::clear_failed_logins(db.pool(), "email", email.as_str()).await?;
+            rate_limit::clear(db, buckets[0].0).await?;
+            for (bucket, _) in &buckets[1..] {
+                rate_limit::refund(db, *bucket).await?;
+            }
             Ok(user)
         }
-        _ => {
-            repo::record_failed_login(db.pool(), "ip", client_ip, now).await?;
-            repo::record_failed_login(db.pool(), "email", email.as_str(), now).await?;
-            Err(AppError::BadCredentials)
-        }
+        _ => Err(AppError::BadCredentials),
     }
 }
 

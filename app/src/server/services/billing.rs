@@ -4,9 +4,11 @@ use super::{acting, actor_of};
 use crate::domain::billing::{self, Day, Period};
 use crate::domain::plan::{Plan, SeatUsage};
 use crate::domain::policy::{self, Actor, Denied};
-use crate::domain::views::{BillingView, InvoiceLine, ProrationPreview};
+use crate::domain::text::count_s;
+use crate::domain::views::{BillingView, InvoiceLine, PlanChangePreview, PlanChangeTiming, ProrationPreview};
 use crate::domain::{AppError, BotId, UserId};
 use crate::server::db::{Db, now_ms};
+use crate::server::repo::billing::LedgerKind;
 use crate::server::repo::{self, audit, billing as store};
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -51,7 +53,8 @@ async fn ensure_current_period(conn: &mut AnyConnection, bot: BotId, today: Day,
                 &mut *conn,
                 &store::LedgerEntry {
                     bot,
-                    entry: "period.renewed",
+                    entry: LedgerKind::PeriodRenewed,
+                    plan_code: Some(&plan.code),
                     quantity: state.paid_seats_next,
                     amount_minor: total,
                     currency: &plan.currency,
@@ -87,7 +90,6 @@ async fn plan(conn: &mut AnyConnection, code: &str) -> Result<Plan, AppError> {
 /// A billing write in progress: the bot row locked, the actor checked, the period current.
 struct BillingWrite {
     tx: Transaction<'static, Any>,
-    viewer: Actor,
     state: store::BotBilling,
     today: Day,
     now: i64,
@@ -106,27 +108,36 @@ async fn open(
     db.lock_bot(&mut tx, bot.0).await?;
     let me = acting(&mut tx, user, bot).await?;
     check(actor_of(&me).as_ref())?;
-    let viewer = me.ok_or(AppError::NotFound)?.actor();
     ensure_current_period(&mut tx, bot, today, now).await?;
     let state = store::bot_billing(&mut *tx, bot).await?.ok_or(AppError::NotFound)?;
-    Ok(BillingWrite { tx, viewer, state, today, now })
+    Ok(BillingWrite { tx, state, today, now })
 }
 
+/// The Add-ons tab. A read: it takes no write lock, unless the billing period has ended and
+/// must first roll over (once per period).
 pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<BillingView, AppError> {
-    let BillingWrite { mut tx, viewer, state, today, .. } = open(db, user, bot, policy::can_view_billing).await?;
-    let view = BillingView {
+    let today = billing::day_of_ms(now_ms());
+    let mut conn = db.pool().acquire().await?;
+    let me = acting(&mut conn, user, bot).await?;
+    policy::can_view_billing(actor_of(&me).as_ref())?;
+    let viewer = me.ok_or(AppError::NotFound)?.actor();
+    let mut state = store::bot_billing(&mut *conn, bot).await?.ok_or(AppError::NotFound)?;
+    if today >= state.period.end {
+        let write = open(db, user, bot, policy::can_view_billing).await?;
+        write.tx.commit().await?;
+        state = store::bot_billing(&mut *conn, bot).await?.ok_or(AppError::NotFound)?;
+    }
+    Ok(BillingView {
         viewer,
-        plan: plan(&mut tx, &state.plan_code).await?,
-        plan_next: plan(&mut tx, &state.plan_code_next).await?,
-        plans: repo::plans(&mut *tx).await?,
-        seats: SeatUsage { used: state.seats_used, included: state.seats_included, paid: state.paid_seats },
+        plan: plan(&mut conn, &state.plan_code).await?,
+        plan_next: plan(&mut conn, &state.plan_code_next).await?,
+        plans: repo::plans(&mut *conn).await?,
+        seats: repo::team::seat_usage(&mut *conn, bot).await?,
         paid_seats_next: state.paid_seats_next,
         period: state.period,
         today,
-        invoices: store::invoices(&mut tx, bot, 24).await?,
-    };
-    tx.commit().await?;
-    Ok(view)
+        invoices: store::invoices(&mut conn, bot, 24).await?,
+    })
 }
 
 fn parse_quantity(quantity: i64) -> Result<i64, AppError> {
@@ -174,14 +185,14 @@ pub async fn buy_seats(
     request_key: &str,
 ) -> Result<SeatUsage, AppError> {
     let quantity = parse_quantity(quantity)?;
-    let request_key = request_key.trim();
-    if request_key.is_empty() || request_key.len() > 64 {
-        return Err(AppError::BadRequest("The purchase request is missing its key.".into()));
-    }
+    let request_key = parse_request_key(request_key)?;
     let BillingWrite { mut tx, state, today, now, .. } = open(db, user, bot, policy::can_manage_billing).await?;
-    if store::request_seen(&mut *tx, bot, request_key).await? {
-        // Already bought by an earlier submit of this same confirmation.
-        return Ok(repo::team::seat_usage(&mut *tx, bot).await?);
+    if let Some(earlier) = store::confirmed_request(&mut *tx, bot, request_key).await? {
+        if earlier.kind() == Some(LedgerKind::SeatsPurchased) && earlier.quantity == quantity {
+            // Already bought by an earlier submit of this same confirmation.
+            return Ok(repo::team::seat_usage(&mut *tx, bot).await?);
+        }
+        return Err(reused_key());
     }
     let plan = plan(&mut tx, &state.plan_code).await?;
     let preview = quote(&plan, quantity, state.period, today);
@@ -193,10 +204,10 @@ pub async fn buy_seats(
     }
     let line = InvoiceLine {
         description: format!(
-            "{quantity} Inbox seat{} prorated for {} of {} days",
-            if quantity == 1 { "" } else { "s" },
+            "{} prorated for {} of {}",
+            count_s(quantity, "Inbox seat"),
             preview.remaining_days,
-            state.period.days()
+            count_s(state.period.days(), "day")
         ),
         quantity,
         unit_minor: plan.seat_price_minor,
@@ -218,7 +229,8 @@ pub async fn buy_seats(
         &mut *tx,
         &store::LedgerEntry {
             bot,
-            entry: "seats.purchased",
+            entry: LedgerKind::SeatsPurchased,
+            plan_code: None,
             quantity,
             amount_minor: preview.amount_minor,
             currency: &plan.currency,
@@ -237,7 +249,8 @@ pub async fn buy_seats(
         Some(user),
         "seats.purchased",
         &format!(
-            "Bought {quantity} paid seat(s) for {}",
+            "Bought {} for {}",
+            count_s(quantity, "paid seat"),
             billing::format_money(preview.amount_minor, &preview.currency)
         ),
         now,
@@ -255,16 +268,17 @@ pub async fn schedule_paid_seats(db: &Db, user: UserId, bot: BotId, paid_next: i
     if paid_next < 0 || paid_next > state.paid_seats {
         return Err(AppError::invalid(
             "paid_seats",
-            format!("Choose between 0 and {} paid seats; buy seats to add more.", state.paid_seats),
+            format!("Choose between 0 and {}; buy seats to add more.", count_s(state.paid_seats, "paid seat")),
         ));
     }
     let needed = state.seats_used - state.seats_included_next;
     if paid_next < needed {
         let to_free = needed - paid_next;
         return Err(AppError::Conflict(format!(
-            "{} seats are in use. Remove {to_free} seat{} from members first, or keep at least {needed} paid seats.",
-            state.seats_used,
-            if to_free == 1 { "" } else { "s" }
+            "{} in use. Remove {} from members first, or keep at least {}.",
+            in_use(state.seats_used),
+            count_s(to_free, "seat"),
+            count_s(needed, "paid seat")
         )));
     }
     if !store::schedule_paid_seats(&mut *tx, bot, paid_next).await? {
@@ -275,7 +289,8 @@ pub async fn schedule_paid_seats(db: &Db, user: UserId, bot: BotId, paid_next: i
         &mut *tx,
         &store::LedgerEntry {
             bot,
-            entry: "seats.scheduled",
+            entry: LedgerKind::SeatsScheduled,
+            plan_code: None,
             quantity: paid_next - state.paid_seats,
             amount_minor: 0,
             currency: &plan.currency,
@@ -301,86 +316,185 @@ pub async fn schedule_paid_seats(db: &Db, user: UserId, bot: BotId, paid_next: i
     Ok(())
 }
 
-/// Upgrades take effect now (the price difference prorated for the rest of the period);
-/// downgrades are scheduled for the next period and must still fit the seats in use.
-pub async fn change_plan(db: &Db, user: UserId, bot: BotId, plan_code: &str) -> Result<(), AppError> {
-    let BillingWrite { mut tx, state, today, now, .. } = open(db, user, bot, policy::can_manage_billing).await?;
-    let target = repo::plan(&mut *tx, plan_code)
-        .await?
-        .ok_or_else(|| AppError::invalid("plan", "Choose a plan from the list."))?;
-    let current = plan(&mut tx, &state.plan_code).await?;
-    let (entry, amount, summary) = if target.code == current.code {
-        if !store::schedule_plan(&mut *tx, bot, &current.code, current.included_seats).await? {
-            return Err(AppError::Conflict("Seats changed meanwhile — reload and try again.".into()));
-        }
-        ("plan.kept", 0, format!("Kept the {} plan (cancelled a scheduled change)", current.name))
+/// How a plan change applies: upgrades now (the price difference prorated for the rest of
+/// the period), downgrades from the next period (and only if the seats in use still fit).
+fn plan_change(
+    state: &store::BotBilling,
+    current: &Plan,
+    target: &Plan,
+    today: Day,
+) -> Result<PlanChangePreview, AppError> {
+    let remaining_days = (state.period.end - today).clamp(0, state.period.days());
+    let (timing, amount_minor) = if target.code == current.code {
+        (PlanChangeTiming::KeepCurrent, 0)
     } else if target.price_minor >= current.price_minor && target.included_seats >= current.included_seats {
-        let amount = billing::prorate(target.price_minor - current.price_minor, 1, state.period, today);
-        store::upgrade_plan_now(&mut *tx, bot, &target.code, target.included_seats).await?;
-        if amount > 0 {
-            store::insert_invoice(
-                &mut tx,
-                &store::NewInvoice {
-                    bot,
-                    description: "Plan upgrade",
-                    period: state.period,
-                    currency: &target.currency,
-                    lines: vec![InvoiceLine {
-                        description: format!(
-                            "{} → {} prorated for {} days",
-                            current.name,
-                            target.name,
-                            state.period.end - today
-                        ),
-                        quantity: 1,
-                        unit_minor: amount,
-                        amount_minor: amount,
-                    }],
-                    now,
-                },
-            )
-            .await?;
-        }
-        ("plan.upgraded", amount, format!("Upgraded from {} to {}", current.name, target.name))
+        (PlanChangeTiming::Now, billing::prorate(target.price_minor - current.price_minor, 1, state.period, today))
     } else {
         let needed = state.seats_used - state.paid_seats_next;
         if target.included_seats < needed {
             return Err(AppError::Conflict(format!(
-                "{} seats are in use; the {} plan includes {}. Remove {} seat(s) from members first.",
-                state.seats_used,
+                "{} in use; the {} plan includes {}. Remove {} from members first.",
+                in_use(state.seats_used),
                 target.name,
-                target.included_seats,
-                needed - target.included_seats
+                count_s(target.included_seats, "seat"),
+                count_s(needed - target.included_seats, "seat")
             )));
         }
-        if !store::schedule_plan(&mut *tx, bot, &target.code, target.included_seats).await? {
-            return Err(AppError::Conflict("Seats changed meanwhile — reload and try again.".into()));
+        (PlanChangeTiming::NextPeriod, 0)
+    };
+    Ok(PlanChangePreview {
+        from: current.clone(),
+        to: target.clone(),
+        timing,
+        amount_minor,
+        remaining_days,
+        period: state.period,
+        request_key: super::team::new_token()[..32].to_string(),
+    })
+}
+
+async fn target_plan(conn: &mut AnyConnection, plan_code: &str) -> Result<Plan, AppError> {
+    repo::plan(conn, plan_code).await?.ok_or_else(|| AppError::invalid("plan", "Choose a plan from the list."))
+}
+
+/// What switching to `plan_code` would do and cost, shown before confirming. Charges nothing.
+pub async fn preview_plan_change(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    plan_code: &str,
+) -> Result<PlanChangePreview, AppError> {
+    let BillingWrite { mut tx, state, today, .. } = open(db, user, bot, policy::can_manage_billing).await?;
+    let target = target_plan(&mut tx, plan_code).await?;
+    let current = plan(&mut tx, &state.plan_code).await?;
+    let preview = plan_change(&state, &current, &target, today)?;
+    tx.commit().await?;
+    Ok(preview)
+}
+
+/// Applies a previewed plan change: charged exactly as previewed (refused if the price changed
+/// since), once per `request_key` (a repeated confirm changes nothing; the key reused for
+/// another plan is refused).
+pub async fn change_plan(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    plan_code: &str,
+    expected_amount_minor: i64,
+    request_key: &str,
+) -> Result<(), AppError> {
+    let request_key = parse_request_key(request_key)?;
+    let BillingWrite { mut tx, state, today, now, .. } = open(db, user, bot, policy::can_manage_billing).await?;
+    let target = target_plan(&mut tx, plan_code).await?;
+    if let Some(earlier) = store::confirmed_request(&mut *tx, bot, request_key).await? {
+        let plan_entry =
+            matches!(earlier.kind(), Some(LedgerKind::PlanUpgraded | LedgerKind::PlanScheduled | LedgerKind::PlanKept));
+        if plan_entry && earlier.plan_code.as_deref() == Some(target.code.as_str()) {
+            return Ok(()); // this confirmation was already applied
         }
-        (
-            "plan.scheduled",
-            0,
-            format!("Scheduled a change to {} from {}", target.name, billing::format_day(state.period.end)),
-        )
+        return Err(reused_key());
+    }
+    let current = plan(&mut tx, &state.plan_code).await?;
+    let change = plan_change(&state, &current, &target, today)?;
+    if change.amount_minor != expected_amount_minor {
+        return Err(AppError::Conflict(format!(
+            "The price is now {} — review the new preview and confirm again.",
+            billing::format_money(change.amount_minor, &target.currency)
+        )));
+    }
+    let (entry, summary, invoice, effective_day) = match change.timing {
+        PlanChangeTiming::KeepCurrent => {
+            if !store::schedule_plan(&mut *tx, bot, &current.code, current.included_seats).await? {
+                return Err(AppError::Conflict("Seats changed meanwhile — reload and try again.".into()));
+            }
+            (
+                LedgerKind::PlanKept,
+                format!("Kept the {} plan (cancelled a scheduled change)", current.name),
+                None,
+                today,
+            )
+        }
+        PlanChangeTiming::Now => {
+            store::upgrade_plan_now(&mut *tx, bot, &target.code, target.included_seats).await?;
+            let invoice = if change.amount_minor > 0 {
+                let line = InvoiceLine {
+                    description: format!(
+                        "{} → {} prorated for {} of {}",
+                        current.name,
+                        target.name,
+                        count_s(change.remaining_days, "day"),
+                        count_s(state.period.days(), "day")
+                    ),
+                    quantity: 1,
+                    unit_minor: change.amount_minor,
+                    amount_minor: change.amount_minor,
+                };
+                let invoice = store::NewInvoice {
+                    bot,
+                    description: "Plan upgrade",
+                    period: state.period,
+                    currency: &target.currency,
+                    lines: vec![line],
+                    now,
+                };
+                Some(store::insert_invoice(&mut tx, &invoice).await?)
+            } else {
+                None
+            };
+            let summary = format!(
+                "Upgraded from {} to {} for {}",
+                current.name,
+                target.name,
+                billing::format_money(change.amount_minor, &target.currency)
+            );
+            (LedgerKind::PlanUpgraded, summary, invoice, today)
+        }
+        PlanChangeTiming::NextPeriod => {
+            if !store::schedule_plan(&mut *tx, bot, &target.code, target.included_seats).await? {
+                return Err(AppError::Conflict("Seats changed meanwhile — reload and try again.".into()));
+            }
+            let summary =
+                format!("Scheduled a change to {} from {}", target.name, billing::format_day(state.period.end));
+            (LedgerKind::PlanScheduled, summary, None, state.period.end)
+        }
     };
     store::insert_ledger(
         &mut *tx,
         &store::LedgerEntry {
             bot,
             entry,
+            plan_code: Some(&target.code),
             quantity: 0,
-            amount_minor: amount,
+            amount_minor: change.amount_minor,
             currency: &target.currency,
-            effective_day: if entry == "plan.scheduled" { state.period.end } else { today },
-            invoice: None,
-            request_key: None,
+            effective_day,
+            invoice,
+            request_key: Some(request_key),
             actor: Some(user),
             now,
         },
     )
     .await?;
-    audit::record(&mut *tx, bot, Some(user), entry, &summary, now).await?;
+    audit::record(&mut *tx, bot, Some(user), entry.code(), &summary, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+fn parse_request_key(key: &str) -> Result<&str, AppError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 64 {
+        return Err(AppError::BadRequest("The confirmation is missing its key — preview again.".into()));
+    }
+    Ok(key)
+}
+
+fn reused_key() -> AppError {
+    AppError::Conflict("This confirmation was already used for a different change — preview again.".into())
+}
+
+/// "1 seat is" / "3 seats are".
+fn in_use(n: i64) -> String {
+    format!("{} {}", count_s(n, "seat"), if n == 1 { "is" } else { "are" })
 }
 
 fn period_label(period: Period) -> String {

@@ -64,18 +64,30 @@ pub async fn team_view(
     })
 }
 
-/// A write on one member: the bot's team locked, the actor allowed to manage the team, and the
-/// target loaded from *this* bot (another bot's member id is "not found").
+/// Every team write starts here: the bot's team locked for the rest of the transaction (so
+/// concurrent writers of one bot run one after another on both databases), and the acting
+/// member loaded fresh and allowed to manage the team.
+async fn open_team_write(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+) -> Result<(Transaction<'static, Any>, Option<Actor>), AppError> {
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let me = actor_of(&acting(&mut tx, user, bot).await?);
+    policy::can_manage_team(me.as_ref())?;
+    Ok((tx, me))
+}
+
+/// A write on one member: `open_team_write`, then the target loaded from *this* bot (another
+/// bot's member id is "not found").
 async fn open_member_write(
     db: &Db,
     user: UserId,
     bot: BotId,
     member: MemberId,
 ) -> Result<(Transaction<'static, Any>, Option<Actor>, team::MemberFacts), AppError> {
-    let mut tx = db.begin_write().await?;
-    db.lock_bot(&mut tx, bot.0).await?;
-    let me = actor_of(&acting(&mut tx, user, bot).await?);
-    policy::can_manage_team(me.as_ref())?;
+    let (mut tx, me) = open_team_write(db, user, bot).await?;
     let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
     Ok((tx, me, target))
 }
@@ -92,13 +104,15 @@ pub async fn set_seat(
     let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
     let seats = team::seat_usage(&mut *tx, bot).await?;
     if enable == target.has_seat {
-        return Ok(seats); // already as asked: nothing to do
+        // Already as asked: nothing to do — but only for someone who may ask at all.
+        policy::can_set_seat(me.as_ref(), target.role, false, &seats)?;
+        return Ok(seats);
     }
     policy::can_set_seat(me.as_ref(), target.role, enable, &seats)?;
     if enable {
         // The pool is the real guard: one conditional UPDATE, exact under concurrency.
         if !team::take_pool_seat(&mut *tx, bot).await? {
-            return Err(Denied::NoFreeSeats.into());
+            return Err(seats.grant_refusal().unwrap_or(Denied::NoFreeSeats).into());
         }
         if !team::seat_member(&mut *tx, bot, member).await? {
             return Ok(seats); // raced with another grant of the same seat: roll back, nothing changed
@@ -186,10 +200,8 @@ pub async fn invite(
     let InviteRequest { email, role, with_seat } = request;
     let email = Email::parse(email)?;
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_team(actor_of(&me).as_ref())?;
-    policy::can_grant_role(actor_of(&me).as_ref(), role)?;
+    let (mut tx, me) = open_team_write(db, user, bot).await?;
+    policy::can_grant_role(me.as_ref(), role)?;
     if with_seat && !role.seat_eligible() {
         return Err(Denied::NotSeatEligible { role }.into());
     }
@@ -229,9 +241,7 @@ pub async fn invite(
 
 pub async fn revoke_invitation(db: &Db, user: UserId, bot: BotId, invitation: i64) -> Result<(), AppError> {
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let me = acting(&mut tx, user, bot).await?;
-    policy::can_manage_team(actor_of(&me).as_ref())?;
+    let (mut tx, _) = open_team_write(db, user, bot).await?;
     let email = team::revoke_invitation(&mut *tx, bot, invitation, now).await?.ok_or(AppError::NotFound)?;
     audit::record(&mut *tx, bot, Some(user), "invitation.revoked", &format!("Revoked the invitation to {email}"), now)
         .await?;
@@ -258,8 +268,12 @@ pub async fn preview_invitation(db: &Db, token: &str) -> Result<InvitationPrevie
 pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<(BotId, Role), AppError> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let record = team::invitation_by_token_hash(&mut *tx, &token_hash(token)).await?.ok_or(AppError::NotFound)?;
-    db.lock_bot(&mut tx, record.bot.0).await?;
+    let hash = token_hash(token);
+    let bot = team::invitation_by_token_hash(&mut *tx, &hash).await?.ok_or(AppError::NotFound)?.bot;
+    // Lock the bot's team like every other team write, then read the invitation again: on
+    // Postgres another transaction may have used or revoked it while we waited for the lock.
+    db.lock_bot(&mut tx, bot.0).await?;
+    let record = team::invitation_by_token_hash(&mut *tx, &hash).await?.ok_or(AppError::NotFound)?;
     match status_of(&record, now) {
         InvitationStatus::Valid => {}
         InvitationStatus::Expired => {

@@ -1,13 +1,12 @@
 //! HTTP-level tests: real requests through the real router (`oneshot`, no socket), real
 //! cookies, real status codes, on a fresh database per test (SQLite file, or Postgres when
 //! SWITCHBOARD_TEST_POSTGRES is set).
-mod common;
 
+use crate::common::TestApp;
 use app::domain::AppError;
 use app::domain::views::TeamView;
 use app::server::Settings;
 use axum::http::{StatusCode, header};
-use common::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_starts_a_session_with_safe_cookie_attributes() {
@@ -174,15 +173,19 @@ async fn cross_site_writes_are_rejected_and_change_nothing() {
 async fn repeated_failed_log_ins_are_rate_limited() {
     let t = TestApp::new().await;
     t.sign_up("Ada", "ada@example.com").await;
-    let per_email = t.state.settings.login_limits.per_email;
-    for _ in 0..per_email {
+    let per_pair = t.state.settings.limits.log_in_per_address_and_email.max;
+    for _ in 0..per_pair {
         let reply = t.call("/api/auth/log-in", &[("email", "ada@example.com"), ("password", "bad guess!")], None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     }
     let reply =
         t.call("/api/auth/log-in", &[("email", "ada@example.com"), ("password", "correct horse battery")], None).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(matches!(reply.error(), AppError::RateLimited(m) if m.contains("Too many failed log-in attempts")));
+    assert!(
+        matches!(reply.error(), AppError::RateLimited { message, .. } if message.contains("Too many failed log-in attempts"))
+    );
+    let retry_after: u64 = reply.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
     assert!(reply.cookie.is_none());
 }
 

@@ -1,18 +1,18 @@
 //! Service and database tests. Each test gets a fresh database: an SQLite file by default, or
 //! a new Postgres database when SWITCHBOARD_TEST_POSTGRES is set (the test script runs both).
-#![cfg(feature = "ssr")]
 
 use app::domain::{AppError, Role, Tab};
+use app::server::rate_limit::Limit;
 use app::server::services::{accounts, bots, team};
-use app::server::state::LoginLimits;
-use app::server::testing::TestDb;
+use app::server::state::Limits;
 use app::server::{db::now_ms, repo};
 use std::time::Duration;
+use testkit::TestDb;
 
 const PASSWORD: &str = "correct horse battery";
 
-fn limits() -> LoginLimits {
-    LoginLimits { window: Duration::from_secs(900), per_ip: 30, per_email: 5 }
+fn limits() -> Limits {
+    Limits::default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -57,26 +57,59 @@ async fn log_in_answers_unknown_email_and_wrong_password_alike() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn log_in_is_rate_limited_per_email_and_per_ip() {
+async fn log_in_is_rate_limited_per_address_and_email_without_locking_the_user_out() {
     let t = TestDb::new().await;
     accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
-    let limits = LoginLimits { window: Duration::from_secs(900), per_ip: 5, per_email: 3 };
+    let limits = Limits {
+        log_in_per_address_and_email: Limit::per(3, Duration::from_secs(900)),
+        log_in_per_address: Limit::per(5, Duration::from_secs(900)),
+        ..Limits::default()
+    };
     for _ in 0..3 {
         let err = accounts::log_in(&t.db, &limits, "10.0.0.1", "ada@example.com", "nope nope".into()).await;
         assert_eq!(err.unwrap_err(), AppError::BadCredentials);
     }
-    // Even the right password is refused while the email is locked out.
-    let locked = accounts::log_in(&t.db, &limits, "10.0.0.2", "ada@example.com", PASSWORD.into()).await;
-    assert!(matches!(locked, Err(AppError::RateLimited(_))), "{locked:?}");
+    // The guesser's address is stopped, even with the right password…
+    let locked = accounts::log_in(&t.db, &limits, "10.0.0.1", "ada@example.com", PASSWORD.into()).await;
+    assert!(matches!(locked, Err(AppError::RateLimited { .. })), "{locked:?}");
     assert_eq!(locked.unwrap_err().status(), 429);
+    // …but Ada, from her own address, is not locked out.
+    let ada = accounts::log_in(&t.db, &limits, "10.0.0.2", "ada@example.com", PASSWORD.into()).await;
+    assert!(ada.is_ok(), "{ada:?}");
 
-    // Per address: many emails from one address.
+    // Per address: many emails from one address (password spraying).
     for i in 0..5 {
         let email = format!("nobody{i}@example.com");
         let _ = accounts::log_in(&t.db, &limits, "10.0.0.9", &email, "nope nope".into()).await;
     }
     let by_ip = accounts::log_in(&t.db, &limits, "10.0.0.9", "someone@example.com", "nope nope".into()).await;
-    assert!(matches!(by_ip, Err(AppError::RateLimited(_))), "{by_ip:?}");
+    assert!(matches!(by_ip, Err(AppError::RateLimited { .. })), "{by_ip:?}");
+}
+
+/// 40 guesses at once for one email from one address: the attempt is counted before the
+/// password is checked, so exactly the limit are checked and the rest refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_meet_the_limit_too() {
+    let t = TestDb::new().await;
+    accounts::sign_up(&t.db, "Ada", "ada@example.com", PASSWORD).await.unwrap();
+    let limits = Limits::default();
+    let guesses = (0..40).map(|i| {
+        let db = t.db.clone();
+        tokio::spawn(async move {
+            accounts::log_in(&db, &limits, "10.0.0.1", "ada@example.com", format!("guess number {i}")).await
+        })
+    });
+    let mut checked = 0;
+    let mut refused = 0;
+    for guess in guesses.collect::<Vec<_>>() {
+        match guess.await.unwrap() {
+            Err(AppError::BadCredentials) => checked += 1,
+            Err(AppError::RateLimited { .. }) => refused += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(checked, limits.log_in_per_address_and_email.max);
+    assert_eq!(refused, 40 - checked);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -173,4 +206,39 @@ async fn concurrent_bot_creation_never_fails_with_busy_errors() {
     let view = accounts::session_view(&t.db, ada).await.unwrap().unwrap();
     assert_eq!(view.bots.len(), 24);
     assert!(view.bots.iter().all(|b| b.role == Role::Owner && b.has_seat));
+}
+
+/// The database's CHECK lists agree with the Rust enums: every role code is accepted, nothing
+/// else is, and a seat is accepted exactly for the roles `seat_eligible()` names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn schema_checks_agree_with_the_role_enum() {
+    let t = TestDb::new().await;
+    let owner = accounts::sign_up(&t.db, "Owner", "owner@example.com", PASSWORD).await.unwrap();
+    let bot = bots::create_bot(&t.db, owner, "Acme").await.unwrap();
+    for (i, role) in Role::ALL.into_iter().enumerate() {
+        let user = accounts::sign_up(&t.db, "M", &format!("m{i}@example.com"), PASSWORD).await.unwrap();
+        let inserted =
+            sqlx::query("INSERT INTO members (bot_id, user_id, role, has_seat, joined_at) VALUES ($1, $2, $3, 1, 0)")
+                .bind(bot.0)
+                .bind(user.0)
+                .bind(role.code())
+                .execute(t.db.pool())
+                .await;
+        assert_eq!(inserted.is_ok(), role.seat_eligible(), "{role:?} with a seat");
+        if !role.seat_eligible() {
+            repo::insert_member(t.db.pool(), bot, user, role, false, now_ms())
+                .await
+                .expect("every role code is allowed");
+        }
+        assert_eq!(role.code().parse::<Role>().unwrap(), role);
+        assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{}\"", role.code()), "one string form");
+    }
+    let stranger = accounts::sign_up(&t.db, "X", "x@example.com", PASSWORD).await.unwrap();
+    let bogus =
+        sqlx::query("INSERT INTO members (bot_id, user_id, role, has_seat, joined_at) VALUES ($1, $2, 'root', 0, 0)")
+            .bind(bot.0)
+            .bind(stranger.0)
+            .execute(t.db.pool())
+            .await;
+    assert!(bogus.is_err());
 }

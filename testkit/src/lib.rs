@@ -1,7 +1,8 @@
-//! Test support shared by the app's and the server's tests: a fresh, migrated database per test.
+//! Test support for the app's and the server's tests: a fresh, migrated database per test.
+//! Only ever a dev-dependency, so none of it ships in the release binary.
 //! SQLite by default (a real file in a temp folder); Postgres when `SWITCHBOARD_TEST_POSTGRES`
 //! names a server URL — each test then gets its own new database on it.
-use super::db::Db;
+use app::server::Db;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_POSTGRES";
@@ -18,11 +19,27 @@ enum Cleanup {
     Database { admin_url: String, name: String },
 }
 
+/// `TEST_LOG=1` (or any `RUST_LOG`-style filter) shows the server's logs in a test run; silent
+/// otherwise, so a failing test's output is its own.
+pub fn init_test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Some(filter) = std::env::var("TEST_LOG").ok().filter(|v| !v.is_empty()) {
+            let filter = if filter == "1" || filter == "true" { "info,sqlx=warn".to_string() } else { filter };
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 impl TestDb {
     pub async fn new() -> TestDb {
+        init_test_log();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let unique =
-            format!("{}_{}_{}", std::process::id(), super::db::now_ms(), COUNTER.fetch_add(1, Ordering::Relaxed));
+            format!("{}_{}_{}", std::process::id(), app::server::db::now_ms(), COUNTER.fetch_add(1, Ordering::Relaxed));
         match std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty()) {
             Some(admin_url) => {
                 let name = format!("sb_test_{unique}");

@@ -1,12 +1,10 @@
 //! Team Manager services on a real database (SQLite file, or Postgres with SWITCHBOARD_TEST_POSTGRES).
-#![cfg(feature = "ssr")]
-mod support;
 
+use crate::support::*;
 use app::domain::views::InvitationStatus;
 use app::domain::{AppError, BotId, Role};
 use app::server::services::{accounts, team};
-use app::server::testing::TestDb;
-use support::*;
+use testkit::TestDb;
 
 const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
 
@@ -83,7 +81,10 @@ async fn role_rules_and_the_last_owner() {
     );
     assert_eq!(team::change_role(&t.db, supervisor_user, bot, agent, Role::Admin).await.unwrap_err().status(), 403);
     assert_eq!(team::change_role(&t.db, supervisor_user, bot, admin, Role::Agent).await.unwrap_err().status(), 403);
-    team::change_role(&t.db, supervisor_user, bot, agent, Role::Viewer).await.unwrap();
+    // A Supervisor holds only team rights, so grants only the Supervisor role; an Admin grants Viewer.
+    assert_eq!(team::change_role(&t.db, supervisor_user, bot, agent, Role::Viewer).await.unwrap_err().status(), 403);
+    team::change_role(&t.db, supervisor_user, bot, agent, Role::Supervisor).await.unwrap();
+    team::change_role(&t.db, admin_user, bot, agent, Role::Viewer).await.unwrap();
 
     // The last owner can neither be demoted nor removed.
     assert_eq!(team::change_role(&t.db, owner, bot, owner_member, Role::Admin).await.unwrap_err().status(), 409);
@@ -361,4 +362,56 @@ async fn the_team_list_pages_and_searches() {
     assert_eq!(by_email.members.len(), 1);
     let none = team::team_view(&t.db, owner, bot, None, Some("%")).await.unwrap();
     assert_eq!(none.page.matching, 121, "a bare wildcard is not a filter");
+}
+
+/// Ten admins' clicks inviting one email at once leave exactly one live link (every team write
+/// locks the bot's team first, on both databases).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_invitations_for_one_email_leave_one_live_link() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let invites = (0..10).map(|_| {
+        let db = t.db.clone();
+        tokio::spawn(async move {
+            let request = team::InviteRequest { email: "new@example.com", role: Role::Agent, with_seat: false };
+            team::invite(&db, owner, bot, request, DAY).await
+        })
+    });
+    for invite in invites.collect::<Vec<_>>() {
+        invite.await.unwrap().unwrap();
+    }
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations WHERE bot_id = $1 AND email = $2 AND revoked_at IS NULL AND accepted_at IS NULL",
+    )
+    .bind(bot.0)
+    .bind("new@example.com")
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(live, 1);
+}
+
+/// A Supervisor manages seats and members below Admin, and grants only roles whose rights
+/// they hold themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn supervisors_cannot_touch_seniors_or_hand_out_rights_they_lack() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let (supervisor, _) = member(&t.db, bot, "Sue", Role::Supervisor).await;
+    let (_, admin) = member(&t.db, bot, "Adam", Role::Admin).await;
+    let owner_member = app::server::repo::member_id_of(t.db.pool(), bot, owner).await.unwrap().unwrap();
+    for target in [owner_member, admin] {
+        let err = team::set_seat(&t.db, supervisor, bot, target, false).await.unwrap_err();
+        assert_eq!(err.status(), 403, "{err}");
+    }
+    let request = team::InviteRequest { email: "ed@example.com", role: Role::Editor, with_seat: false };
+    let err = team::invite(&t.db, supervisor, bot, request, DAY).await.unwrap_err();
+    assert_eq!(err.to_string(), "You cannot grant the Editor role: it allows things your own role does not.");
+    let owner_seated: i64 = sqlx::query_scalar("SELECT has_seat FROM members WHERE id = $1")
+        .bind(owner_member.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owner_seated, 1, "the Owner keeps their seat");
+    assert_seat_count_consistent(&t.db, bot).await;
 }

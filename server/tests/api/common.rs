@@ -1,15 +1,15 @@
 //! Shared by the HTTP test files: the real router on a fresh database, and a client that
 //! speaks to server functions the way the browser does.
-#![allow(dead_code)]
+
 use app::domain::AppError;
 use app::domain::views::SessionView;
-use app::server::testing::TestDb;
 use app::server::{AppState, Settings};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use switchboard::{SESSION_COOKIE, app, state_for};
+use testkit::TestDb;
 use tower::ServiceExt;
 
 pub struct TestApp {

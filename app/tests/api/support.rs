@@ -1,10 +1,10 @@
 //! Shared set-up for service tests: a fresh database and people in bots.
-#![allow(dead_code)]
+
 use app::domain::{BotId, MemberId, Role, UserId};
 use app::server::db::now_ms;
 use app::server::services::{accounts, bots};
-use app::server::testing::TestDb;
 use app::server::{Db, repo};
+use testkit::TestDb;
 
 pub const PASSWORD: &str = "correct horse battery";
 

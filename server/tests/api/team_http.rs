@@ -1,9 +1,8 @@
 //! Team Manager and Add-ons over HTTP: role checks answer 403 and change nothing; ids from
 //! another bot answer 404 (IDOR matrix across two tenants).
-mod common;
 
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 
 struct Tenant {
     owner: String,
@@ -54,18 +53,19 @@ async fn snapshot(t: &TestApp) -> String {
 async fn an_agent_calling_admin_functions_gets_403_and_nothing_changes() {
     let t = TestApp::new().await;
     let a = tenant(&t, "Ada").await;
-    let (agent, agent_member) = join(&t, &a, "Agent", "Agent").await;
+    let (agent, agent_member) = join(&t, &a, "Agent", "agent").await;
     let before = snapshot(&t).await;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("/api/team/invite", vec![("email", "x@example.com"), ("role", "Agent")]),
-        ("/api/team/change-role", vec![("member_id", &a.owner_member), ("role", "Agent")]),
-        ("/api/team/change-role", vec![("member_id", &agent_member), ("role", "Admin")]),
+        ("/api/team/invite", vec![("email", "x@example.com"), ("role", "agent")]),
+        ("/api/team/change-role", vec![("member_id", &a.owner_member), ("role", "agent")]),
+        ("/api/team/change-role", vec![("member_id", &agent_member), ("role", "admin")]),
         ("/api/team/set-seat", vec![("member_id", &agent_member), ("enable", "true")]),
         ("/api/team/remove", vec![("member_id", &a.owner_member)]),
         ("/api/billing/preview-seats", vec![("quantity", "1")]),
         ("/api/billing/buy-seats", vec![("quantity", "1"), ("expected_amount_minor", "0"), ("request_key", "k")]),
         ("/api/billing/schedule-seats", vec![("paid_seats", "0")]),
-        ("/api/billing/change-plan", vec![("plan", "pro")]),
+        ("/api/billing/preview-plan", vec![("plan", "pro")]),
+        ("/api/billing/change-plan", vec![("plan", "pro"), ("expected_amount_minor", "0"), ("request_key", "k")]),
         ("/api/team/list", vec![]),
         ("/api/team/audit", vec![]),
     ];
@@ -83,9 +83,9 @@ async fn ids_of_another_bot_are_not_found_and_move_nothing() {
     let t = TestApp::new().await;
     let a = tenant(&t, "Ada").await;
     let b = tenant(&t, "Bob").await;
-    let (_, a_agent) = join(&t, &a, "Agnes", "Agent").await;
+    let (_, a_agent) = join(&t, &a, "Agnes", "agent").await;
     let invited = t
-        .call("/api/team/invite", &[("bot_id", &a.bot), ("email", "p@example.com"), ("role", "Viewer")], Some(&a.owner))
+        .call("/api/team/invite", &[("bot_id", &a.bot), ("email", "p@example.com"), ("role", "viewer")], Some(&a.owner))
         .await;
     assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
     let a_team: app::domain::views::TeamView =
@@ -97,16 +97,17 @@ async fn ids_of_another_bot_are_not_found_and_move_nothing() {
     let on_a_bot: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/api/team/list", vec![]),
         ("/api/team/audit", vec![]),
-        ("/api/team/invite", vec![("email", "z@example.com"), ("role", "Agent")]),
+        ("/api/team/invite", vec![("email", "z@example.com"), ("role", "agent")]),
         ("/api/team/set-seat", vec![("member_id", &a_agent), ("enable", "true")]),
-        ("/api/team/change-role", vec![("member_id", &a_agent), ("role", "Admin")]),
+        ("/api/team/change-role", vec![("member_id", &a_agent), ("role", "admin")]),
         ("/api/team/remove", vec![("member_id", &a_agent)]),
         ("/api/team/revoke-invitation", vec![("invitation_id", &a_invitation)]),
         ("/api/billing/overview", vec![]),
         ("/api/billing/preview-seats", vec![("quantity", "1")]),
         ("/api/billing/buy-seats", vec![("quantity", "1"), ("expected_amount_minor", "0"), ("request_key", "k")]),
         ("/api/billing/schedule-seats", vec![("paid_seats", "0")]),
-        ("/api/billing/change-plan", vec![("plan", "pro")]),
+        ("/api/billing/preview-plan", vec![("plan", "pro")]),
+        ("/api/billing/change-plan", vec![("plan", "pro"), ("expected_amount_minor", "0"), ("request_key", "k")]),
         ("/api/bots/section", vec![("tab", "Inbox")]),
     ];
     for (path, mut form) in on_a_bot {
@@ -119,7 +120,7 @@ async fn ids_of_another_bot_are_not_found_and_move_nothing() {
     let cross: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/api/team/set-seat", vec![("member_id", &a_agent), ("enable", "true")]),
         ("/api/team/set-seat", vec![("member_id", &a.owner_member), ("enable", "false")]),
-        ("/api/team/change-role", vec![("member_id", &a_agent), ("role", "Viewer")]),
+        ("/api/team/change-role", vec![("member_id", &a_agent), ("role", "viewer")]),
         ("/api/team/remove", vec![("member_id", &a_agent)]),
         ("/api/team/revoke-invitation", vec![("invitation_id", &a_invitation)]),
     ];
@@ -135,7 +136,7 @@ async fn ids_of_another_bot_are_not_found_and_move_nothing() {
 async fn no_free_seat_is_a_402_naming_add_ons() {
     let t = TestApp::new().await;
     let a = tenant(&t, "Ada").await;
-    let (_, agent) = join(&t, &a, "Agent", "Agent").await;
+    let (_, agent) = join(&t, &a, "Agent", "agent").await;
     let reply = t
         .call("/api/team/set-seat", &[("bot_id", &a.bot), ("member_id", &agent), ("enable", "true")], Some(&a.owner))
         .await;
@@ -174,7 +175,7 @@ async fn invitation_pages_render_each_state() {
     let created: app::domain::views::InvitationCreated = t
         .call(
             "/api/team/invite",
-            &[("bot_id", &a.bot), ("email", "new@example.com"), ("role", "Agent")],
+            &[("bot_id", &a.bot), ("email", "new@example.com"), ("role", "agent")],
             Some(&a.owner),
         )
         .await
@@ -191,7 +192,7 @@ async fn invitation_pages_render_each_state() {
     let used: app::domain::views::InvitationCreated = t
         .call(
             "/api/team/invite",
-            &[("bot_id", &a.bot), ("email", "used@example.com"), ("role", "Agent")],
+            &[("bot_id", &a.bot), ("email", "used@example.com"), ("role", "agent")],
             Some(&a.owner),
         )
         .await
@@ -206,7 +207,7 @@ async fn invitation_pages_render_each_state() {
     let revoked: app::domain::views::InvitationCreated = t
         .call(
             "/api/team/invite",
-            &[("bot_id", &a.bot), ("email", "gone@example.com"), ("role", "Agent")],
+            &[("bot_id", &a.bot), ("email", "gone@example.com"), ("role", "agent")],
             Some(&a.owner),
         )
         .await

@@ -1,0 +1,6 @@
+//! The server's integration tests, one binary: real requests through the real router.
+#![allow(dead_code)]
+mod common;
+mod hardening;
+mod http;
+mod team_http;

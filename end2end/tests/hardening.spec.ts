@@ -45,3 +45,100 @@ test('a plan change shows its exact charge and changes nothing until confirmed',
   await expect(preview.getByRole('status')).toHaveText('Done — the plan change is saved.');
   await expect(page.locator('.card').first().locator('.big')).toHaveText('Pro');
 });
+
+async function signUp(page: Page, name: string, email: string) {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+}
+
+/** Owner creates an invitation from the Team tab; returns the link. */
+async function invite(page: Page, botId: string, email: string, role: string): Promise<string> {
+  await page.goto(`/bots/${botId}/team`);
+  await hydrated(page);
+  await page.getByText('+ Assign new team member').click();
+  await page.getByLabel('Invitee email').fill(email);
+  await page.locator('.invite-form select[name=role]').selectOption({ label: role });
+  await page.getByRole('button', { name: 'Create invitation link' }).click();
+  const link = page.getByLabel('Invitation link');
+  await expect(link).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
+  return await link.inputValue();
+}
+
+async function join(browser: import('@playwright/test').Browser, link: string, name: string, email: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sign up to join' }).click();
+  await hydrated(page);
+  await signUp(page, name, email);
+  await expect(page).toHaveURL(/\/invite\//);
+  await page.getByRole('button', { name: 'Accept and join' }).click();
+  await expect(page).not.toHaveURL(/\/invite\//);
+  return { context, page };
+}
+
+test('copy the invitation link; role-true texts; a refused row action says so in its row', async ({ page, browser }) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/signup');
+  await hydrated(page);
+  await signUp(page, 'Olga Owner', `owner-${unique()}@example.com`);
+  await page.getByLabel('Bot name').fill('Truth Bot');
+  await page.getByRole('button', { name: 'Create bot' }).click();
+  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
+  const botId = new URL(page.url()).pathname.split('/')[2];
+
+  // The link copies with one click.
+  const viewerEmail = `viewer-${unique()}@example.com`;
+  const viewerLink = await invite(page, botId, viewerEmail, 'Viewer');
+  await expect(page.getByText(/expires \d{4}-\d\d-\d\d/)).toBeVisible();
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByText('Copied.')).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(viewerLink);
+
+  // A Viewer can never hold a seat: the Inbox says so instead of "ask an admin".
+  const viewer = await join(browser, viewerLink, 'Vera Viewer', viewerEmail);
+  await expect(viewer.page.getByTestId('inbox-status')).toHaveText(
+    'You can view conversations. Viewers cannot hold an Inbox seat, so replying, assigning and tagging are for Owners, Admins and Agents with a seat.',
+  );
+  await viewer.context.close();
+
+  const agentEmail = `agent-${unique()}@example.com`;
+  const agent = await join(browser, await invite(page, botId, agentEmail, 'Agent'), 'Abe Agent', agentEmail);
+  await agent.context.close();
+  const supervisorEmail = `sup-${unique()}@example.com`;
+  const supervisor = await join(
+    browser,
+    await invite(page, botId, supervisorEmail, 'Supervisor'),
+    'Sue Supervisor',
+    supervisorEmail,
+  );
+
+  // A Supervisor is not sent to Add-ons, which their role cannot open: they are told who can.
+  const sup = supervisor.page;
+  await sup.goto(`/bots/${botId}/team`);
+  await hydrated(sup);
+  await expect(sup.getByRole('link', { name: 'Buy more seats in Add-ons' })).toHaveCount(0);
+  await expect(sup.getByTestId('seat-detail')).toContainText('Only Owners and Admins can buy seats and change the plan.');
+  const agentRow = sup.locator(`tr[data-email="${agentEmail}"]`);
+  await expect(agentRow).toContainText('No free seats — Owners and Admins can buy more in Add-ons.');
+  await expect(agentRow.getByRole('link', { name: 'Open Add-ons' })).toHaveCount(0);
+
+  // Meanwhile the Owner makes the agent an Admin, above the Supervisor. The Supervisor's page
+  // still offers Remove; the server refuses, and the reason appears in the row that was
+  // clicked, not at the top of the page.
+  await page.goto(`/bots/${botId}/team`);
+  await hydrated(page);
+  const ownerRow = page.locator(`tr[data-email="${agentEmail}"]`);
+  await ownerRow.getByLabel('Role of Abe Agent').selectOption({ label: 'Admin' });
+  await ownerRow.getByRole('button', { name: 'Change' }).click();
+  await expect(ownerRow.getByLabel('Role of Abe Agent')).toHaveValue('admin');
+
+  await agentRow.getByText('Remove', { exact: true }).click();
+  await agentRow.getByRole('button', { name: 'Yes, remove Abe Agent' }).click();
+  await expect(agentRow.locator('.row-error')).toHaveText('You cannot change a member whose role is above yours.');
+  await expect(sup.locator('.row-error')).toHaveCount(1);
+  await supervisor.context.close();
+});

@@ -7,7 +7,7 @@ pub async fn create_bot(name: String) -> Result<BotId, AppError> {
     use crate::server::{context, services::bots};
     let (state, user) = context::signed_in_user().await?;
     let bot = bots::create_bot(&state.db, user, &name).await?;
-    leptos_axum::redirect(&format!("/bots/{bot}/inbox"));
+    leptos_axum::redirect(&crate::domain::Role::Owner.landing_path(bot));
     Ok(bot)
 }
 

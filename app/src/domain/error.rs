@@ -104,7 +104,10 @@ impl From<Denied> for AppError {
             | Denied::RoleAboveYours { .. }
             | Denied::OutranksYou => AppError::Forbidden(denied.to_string()),
             Denied::SeatRequired { .. } | Denied::NoFreeSeats => AppError::PaymentRequired(denied.to_string()),
-            Denied::LastOwner | Denied::NextPeriodFull { .. } => AppError::Conflict(denied.to_string()),
+            Denied::LastOwner
+            | Denied::NextPeriodFull { .. }
+            | Denied::CannotBeAssigned { .. }
+            | Denied::HoldsConversations { .. } => AppError::Conflict(denied.to_string()),
         }
     }
 }

@@ -42,3 +42,23 @@ id_type!(
     /// A user's membership of one bot.
     MemberId
 );
+id_type!(
+    /// A channel conversations arrive through (a website widget or a signed API channel).
+    ChannelId
+);
+id_type!(
+    /// A customer, as known on one channel.
+    ContactId
+);
+id_type!(
+    /// One conversation with a contact.
+    ConversationId
+);
+id_type!(
+    /// One message (customer, bot, agent, internal note or system event).
+    MessageId
+);
+id_type!(
+    /// A named group of members that conversations can be assigned to.
+    TeamId
+);

@@ -1,7 +1,10 @@
 //! Pure domain: no IO, compiles for both the server and the browser.
+pub mod audit;
 pub mod billing;
 pub mod error;
+pub mod events;
 pub mod ids;
+pub mod inbox;
 pub mod input;
 pub mod plan;
 pub mod policy;

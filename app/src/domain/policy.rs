@@ -23,10 +23,16 @@ pub enum InboxAction {
     Tag,
     CreateOrder,
     SendFlow,
+    /// Close and reopen conversations.
+    Resolve,
+    /// Ban and unban contacts.
+    Ban,
+    /// Take over from the bot or hand back to it.
+    PauseBot,
 }
 
 impl InboxAction {
-    pub const ALL: [InboxAction; 8] = [
+    pub const ALL: [InboxAction; 11] = [
         InboxAction::Reply,
         InboxAction::SendMedia,
         InboxAction::InternalNote,
@@ -35,6 +41,9 @@ impl InboxAction {
         InboxAction::Tag,
         InboxAction::CreateOrder,
         InboxAction::SendFlow,
+        InboxAction::Resolve,
+        InboxAction::Ban,
+        InboxAction::PauseBot,
     ];
 
     /// Completes "You need an Inbox seat to …".
@@ -48,6 +57,9 @@ impl InboxAction {
             InboxAction::Tag => "tag conversations",
             InboxAction::CreateOrder => "create orders",
             InboxAction::SendFlow => "send pre-built flows",
+            InboxAction::Resolve => "close and reopen conversations",
+            InboxAction::Ban => "ban contacts",
+            InboxAction::PauseBot => "take over from the bot",
         }
     }
 }
@@ -79,6 +91,25 @@ pub enum Denied {
     OutranksYou,
     #[error("A bot must keep at least one Owner.")]
     LastOwner,
+    /// The chosen assignee cannot hold conversations.
+    #[error("{name} cannot be assigned conversations: {}", match role { Some(role) => format!("{} cannot hold an Inbox seat.", role.plural()), None => "they have no Inbox seat.".to_string() })]
+    CannotBeAssigned { name: String, role: Option<Role> },
+    /// Nobody holds a conversation without a seat: reassign first.
+    #[error("{name} holds {} — reassign {} first.", super::text::count(*count, "open conversation", "open conversations"), if *count == 1 { "it" } else { "them" })]
+    HoldsConversations { name: String, count: i64 },
+}
+
+impl Denied {
+    /// The reason as `viewer` should read it: a way out their role cannot take ("buy more in
+    /// Add-ons" for someone who cannot open Add-ons) is replaced by who can take it.
+    pub fn explain_to(&self, viewer: &Actor) -> String {
+        match self {
+            Denied::NoFreeSeats if !viewer.role.can(Permission::ManageBilling) => {
+                format!("No free seats — {} can buy more in Add-ons.", Permission::ManageBilling.holders_phrase())
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 fn member(actor: Option<&Actor>) -> Result<&Actor, Denied> {
@@ -105,6 +136,37 @@ pub fn can_act(actor: Option<&Actor>, action: InboxAction) -> Result<(), Denied>
         return Err(Denied::SeatRequired { action });
     }
     Ok(())
+}
+
+/// Seeing conversations (lists, threads, live streams) needs only the role.
+pub fn can_view_inbox(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ViewInbox).map(drop)
+}
+
+/// Assigning a conversation to the member `assignee` (named `name`): the actor needs a seat to
+/// assign, and the assignee must be able to hold conversations (an eligible role with a seat).
+pub fn can_assign_to(actor: Option<&Actor>, assignee: &Actor, name: &str) -> Result<(), Denied> {
+    can_act(actor, InboxAction::Assign)?;
+    match can_act(Some(assignee), InboxAction::BeAssigned) {
+        Ok(()) => Ok(()),
+        Err(Denied::NotSeatEligible { role }) => {
+            Err(Denied::CannotBeAssigned { name: name.to_string(), role: Some(role) })
+        }
+        Err(Denied::RoleLacks { role, .. }) => {
+            Err(Denied::CannotBeAssigned { name: name.to_string(), role: Some(role) })
+        }
+        Err(_) => Err(Denied::CannotBeAssigned { name: name.to_string(), role: None }),
+    }
+}
+
+/// A member who holds `open_conversations` may not lose the right to hold them (seat removed,
+/// role without seats, removed from the team) until they are reassigned.
+pub fn holds_nothing(name: &str, open_conversations: i64) -> Result<(), Denied> {
+    if open_conversations > 0 {
+        Err(Denied::HoldsConversations { name: name.to_string(), count: open_conversations })
+    } else {
+        Ok(())
+    }
 }
 
 pub fn can_view_team(actor: Option<&Actor>) -> Result<(), Denied> {
@@ -349,6 +411,72 @@ mod tests {
             can_act(Some(&actor(Agent, false)), InboxAction::Reply).unwrap_err().to_string(),
             "You need an Inbox seat to reply — ask an admin."
         );
+    }
+
+    #[test]
+    fn only_seat_holders_assign_and_only_seat_holders_are_assigned() {
+        let holder = actor(Agent, true);
+        for role in Role::ALL {
+            for has_seat in [false, true] {
+                let assignee = actor(role, has_seat);
+                let expected = if SEATED_ROLES.contains(&role) && has_seat {
+                    Ok(())
+                } else if SEATED_ROLES.contains(&role) {
+                    Err(Denied::CannotBeAssigned { name: "Mona".into(), role: None })
+                } else {
+                    Err(Denied::CannotBeAssigned { name: "Mona".into(), role: Some(role) })
+                };
+                assert_eq!(can_assign_to(Some(&holder), &assignee, "Mona"), expected, "{role:?} seat={has_seat}");
+            }
+        }
+        assert_eq!(
+            can_assign_to(Some(&actor(Agent, false)), &holder, "Mona"),
+            Err(Denied::SeatRequired { action: InboxAction::Assign })
+        );
+        assert_eq!(
+            can_assign_to(Some(&holder), &actor(Agent, false), "Mona").unwrap_err().to_string(),
+            "Mona cannot be assigned conversations: they have no Inbox seat."
+        );
+        assert_eq!(
+            can_assign_to(Some(&holder), &actor(Viewer, false), "Vic").unwrap_err().to_string(),
+            "Vic cannot be assigned conversations: Viewers cannot hold an Inbox seat."
+        );
+    }
+
+    #[test]
+    fn nobody_loses_a_seat_while_holding_conversations() {
+        assert_eq!(holds_nothing("Mona", 0), Ok(()));
+        assert_eq!(
+            holds_nothing("Mona", 1).unwrap_err().to_string(),
+            "Mona holds 1 open conversation — reassign it first."
+        );
+        assert_eq!(
+            holds_nothing("Mona", 3).unwrap_err().to_string(),
+            "Mona holds 3 open conversations — reassign them first."
+        );
+    }
+
+    #[test]
+    fn viewing_the_inbox_needs_only_the_role() {
+        for role in Role::ALL {
+            let expected = if [Owner, Admin, Editor, Agent, Viewer].contains(&role) {
+                Ok(())
+            } else {
+                Err(Denied::RoleLacks { role, permission: Permission::ViewInbox })
+            };
+            assert_eq!(can_view_inbox(Some(&actor(role, false))), expected, "{role:?}");
+        }
+        assert_eq!(can_view_inbox(None), Err(Denied::NotMember));
+    }
+
+    #[test]
+    fn a_way_out_is_offered_only_to_those_who_can_take_it() {
+        assert_eq!(Denied::NoFreeSeats.explain_to(&actor(Owner, true)), "No free seats — buy more in Add-ons.");
+        assert_eq!(
+            Denied::NoFreeSeats.explain_to(&actor(Supervisor, false)),
+            "No free seats — Owners and Admins can buy more in Add-ons."
+        );
+        assert_eq!(Denied::OutranksYou.explain_to(&actor(Supervisor, false)), Denied::OutranksYou.to_string());
     }
 
     #[test]

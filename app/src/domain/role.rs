@@ -81,15 +81,24 @@ impl Permission {
         Role::ALL.into_iter().filter(|r| r.can(self)).collect()
     }
 
+    /// "Owners and Admins" — who holds this permission, for sentences.
+    pub fn holders_phrase(self) -> String {
+        roles_phrase(&self.holders())
+    }
+
     /// "Only Owners and Admins can buy seats and change the plan." — derived from the matrix.
     pub fn only_message(self) -> String {
-        let names: Vec<String> = self.holders().iter().map(|r| r.plural().to_string()).collect();
-        let who = match names.as_slice() {
-            [] => "nobody".to_string(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        };
-        format!("Only {who} can {}.", self.phrase())
+        format!("Only {} can {}.", self.holders_phrase(), self.phrase())
+    }
+}
+
+/// "Owners, Admins and Agents" ("nobody" for none).
+pub fn roles_phrase(roles: &[Role]) -> String {
+    let names: Vec<&str> = roles.iter().map(|r| r.plural()).collect();
+    match names.as_slice() {
+        [] => "nobody".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -119,6 +128,30 @@ impl Tab {
             Tab::Flows => "Flows & Catalog",
             Tab::Settings => "Settings",
         }
+    }
+
+    /// The label in the top bar's section links (Team Manager sits under Bot Settings).
+    pub fn nav_label(self) -> &'static str {
+        match self {
+            Tab::TeamManager => "Bot Settings › Team Manager",
+            other => other.label(),
+        }
+    }
+
+    /// The one table of where each section lives under `/bots/{id}/`; `None` for sections
+    /// that are not built yet (shown as "soon").
+    pub fn path(self) -> Option<&'static str> {
+        match self {
+            Tab::Inbox => Some("inbox"),
+            Tab::TeamManager => Some("team"),
+            Tab::Billing => Some("addons"),
+            Tab::Analytics | Tab::Channels | Tab::Flows | Tab::Settings => None,
+        }
+    }
+
+    /// The section's address in `bot`, if it is built.
+    pub fn href(self, bot: crate::domain::BotId) -> Option<String> {
+        self.path().map(|path| format!("/bots/{bot}/{path}"))
     }
 
     /// The permission that opens this tab.
@@ -264,10 +297,10 @@ impl Role {
     /// Where a member of this role lands in a bot: the first built section they may open,
     /// else the bot list.
     pub fn landing_path(self, bot: crate::domain::BotId) -> String {
-        [(Tab::Inbox, "inbox"), (Tab::TeamManager, "team"), (Tab::Billing, "addons")]
+        Tab::ALL
             .into_iter()
-            .find(|(tab, _)| self.can(tab.permission()))
-            .map(|(_, path)| format!("/bots/{bot}/{path}"))
+            .filter(|tab| self.can(tab.permission()))
+            .find_map(|tab| tab.href(bot))
             .unwrap_or_else(|| "/".to_string())
     }
 

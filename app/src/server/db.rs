@@ -30,6 +30,7 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    url: std::sync::Arc<str>,
 }
 
 impl Db {
@@ -62,7 +63,7 @@ impl Db {
                 AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?
             }
         };
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, url: url.into() })
     }
 
     pub async fn migrate(&self) -> Result<(), MigrateError> {
@@ -100,9 +101,55 @@ impl Db {
         Ok(())
     }
 
+    /// The URL this handle was opened with (Postgres listeners open their own connection).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The Postgres channel that carries "bot N has new live events" between server processes.
+pub const EVENTS_CHANNEL: &str = "switchboard_events";
+
+/// Tells other server processes that `bot` has new live events. Postgres delivers the
+/// notification when the transaction commits (and never if it rolls back); SQLite serves one
+/// process, which wakes its streams itself after the commit.
+pub async fn notify_event(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    bot: crate::domain::BotId,
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(EVENTS_CHANNEL).bind(bot.0.to_string()).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` due outbox rows for this worker until `lock_until`. On Postgres
+/// `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row;
+/// SQLite has one writer, so the conditional UPDATE alone is exclusive.
+pub async fn claim_outbox(db: &Db, now: i64, lock_until: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let pick = match db.backend {
+        Backend::Postgres => {
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
+        }
+        Backend::Sqlite => {
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $3"
+        }
+    };
+    sqlx::query_scalar(&format!(
+        "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN ({pick}) RETURNING id"
+    ))
+    .bind(now)
+    .bind(lock_until)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
 }
 
 /// Versions of both migration folders, for the test that keeps them in step.

@@ -2,7 +2,7 @@ use super::use_session_actions;
 use super::widgets::{ErrorNotice, Loaded, Loading, SimpleTopBar};
 use crate::api::bots::open_section;
 use crate::domain::policy::{self, Actor, Denied, InboxAction};
-use crate::domain::role::Permission;
+use crate::domain::role::{Permission, roles_phrase};
 use crate::domain::views::{BotMembership, SessionView};
 use crate::domain::{AppError, BotId, Role, Tab};
 use leptos::form::ActionForm;
@@ -64,16 +64,13 @@ fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
                 <ul>
                     {others
                         .into_iter()
-                        .map(|b| view! { <li><A href=format!("/bots/{}/inbox", b.bot_id)>{b.bot_name}</A></li> })
+                        .map(|b| view! { <li><A href=b.role.landing_path(b.bot_id)>{b.bot_name}</A></li> })
                         .collect_view()}
                     <li><A href="/">"All bots / create a bot"</A></li>
                 </ul>
             </details>
             <nav class="tabs" aria-label="Sections">
-                <TabLink actor bot tab=Tab::Inbox href="inbox" label="Inbox" />
-                <ComingSoon label="Analytics" />
-                <TabLink actor bot tab=Tab::TeamManager href="team" label="Bot Settings › Team Manager" />
-                <TabLink actor bot tab=Tab::Billing href="addons" label="Add-ons" />
+                {Tab::ALL.into_iter().map(|tab| view! { <TabLink actor bot tab /> }).collect_view()}
             </nav>
             <span class="spacer"></span>
             <UserMenu name=session.name.clone() />
@@ -82,25 +79,23 @@ fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
     }
 }
 
-/// A tab the member may open is a link; otherwise it is shown disabled with the policy's reason.
+/// A built tab the member may open is a link; one they may not is shown disabled with the
+/// policy's reason; one not built yet says so.
 #[component]
-fn TabLink(actor: Actor, bot: BotId, tab: Tab, href: &'static str, label: &'static str) -> impl IntoView {
-    match policy::can_open_tab(Some(&actor), tab) {
-        Ok(()) => view! { <A href=format!("/bots/{bot}/{href}")>{label}</A> }.into_any(),
-        Err(denied) => view! {
+fn TabLink(actor: Actor, bot: BotId, tab: Tab) -> impl IntoView {
+    let label = tab.nav_label();
+    match (tab.href(bot), policy::can_open_tab(Some(&actor), tab)) {
+        (None, _) => view! {
+            <span class="tab disabled" aria-disabled="true" title="Coming soon">
+                {label} <small>" (soon)"</small>
+            </span>
+        }
+        .into_any(),
+        (Some(href), Ok(())) => view! { <A href=href>{label}</A> }.into_any(),
+        (Some(_), Err(denied)) => view! {
             <span class="tab disabled" aria-disabled="true" title=denied.to_string()>{label}</span>
         }
         .into_any(),
-    }
-}
-
-/// Sections that are planned but not built yet: visible, clearly not clickable.
-#[component]
-fn ComingSoon(label: &'static str) -> impl IntoView {
-    view! {
-        <span class="tab disabled" aria-disabled="true" title="Coming soon">
-            {label} <small>" (soon)"</small>
-        </span>
     }
 }
 
@@ -126,7 +121,7 @@ pub fn InboxPage() -> impl IntoView {
 /// a seat-eligible member without one is told who gives seats; a role that can never hold a
 /// seat is told so, and who can act instead.
 pub fn inbox_status(actor: &Actor) -> String {
-    let seat_givers = || roles_phrase(&Permission::ManageTeam.holders());
+    let seat_givers = || Permission::ManageTeam.holders_phrase();
     match policy::can_act(Some(actor), InboxAction::Reply) {
         Ok(()) => "You hold an Inbox seat: you can reply, assign and tag conversations here.".to_string(),
         Err(Denied::SeatRequired { .. }) => format!(
@@ -145,16 +140,6 @@ pub fn inbox_status(actor: &Actor) -> String {
     }
 }
 
-/// "Owners, Admins and Agents".
-fn roles_phrase(roles: &[Role]) -> String {
-    let names: Vec<&str> = roles.iter().map(|r| r.plural()).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 #[component]
 fn InboxView(member: BotMembership) -> impl IntoView {
     view! {
@@ -166,5 +151,40 @@ fn InboxView(member: BotMembership) -> impl IntoView {
                 <p>"Conversations your bot hands over to a human will appear here."</p>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn status(role: Role, has_seat: bool) -> String {
+        inbox_status(&Actor { role, has_seat })
+    }
+
+    #[test]
+    fn the_inbox_says_what_is_true_for_the_role() {
+        assert_eq!(
+            status(Role::Agent, true),
+            "You hold an Inbox seat: you can reply, assign and tag conversations here."
+        );
+        assert_eq!(
+            status(Role::Agent, false),
+            "You can view conversations. To reply, assign or tag you need an Inbox seat — Owners, Admins and Supervisors can give you one."
+        );
+        // Viewers and Editors can never hold a seat: no "ask an admin" dead end.
+        for role in [Role::Viewer, Role::Editor] {
+            let text = status(role, false);
+            assert_eq!(
+                text,
+                format!(
+                    "You can view conversations. {} cannot hold an Inbox seat, so replying, assigning and tagging are for Owners, Admins and Agents with a seat.",
+                    role.plural()
+                )
+            );
+            assert!(!text.contains("ask an admin"));
+        }
     }
 }

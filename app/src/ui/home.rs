@@ -60,7 +60,7 @@ fn YourBots(session: SessionView) -> impl IntoView {
                     .map(|bot| {
                         view! {
                             <li>
-                                <A href=format!("/bots/{}/inbox", bot.bot_id)>{bot.bot_name}</A>
+                                <A href=bot.role.landing_path(bot.bot_id)>{bot.bot_name}</A>
                                 <span class="muted">{format!(" · {}", bot.role.label())}</span>
                             </li>
                         }

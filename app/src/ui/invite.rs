@@ -2,7 +2,7 @@
 //! log in, or join if already signed in. Expired, used and revoked links say so plainly.
 use super::team::format_time;
 use super::use_session_actions;
-use super::widgets::{ActionError, ErrorNotice, Loading};
+use super::widgets::{ActionError, Loaded, Loading, SimpleTopBar};
 use crate::api::team::preview_invitation;
 use crate::domain::AppError;
 use crate::domain::views::{InvitationPreview, InvitationStatus};
@@ -16,24 +16,34 @@ use leptos_router::hooks::use_params_map;
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let preview = Resource::new(move || token.get(), |token| preview_invitation(token));
+    // An unknown link is an answer to explain on this page, not an error page.
+    let preview = Resource::new(
+        move || token.get(),
+        |token| async move {
+            match preview_invitation(token).await {
+                Ok(preview) => Ok(Some(preview)),
+                Err(AppError::NotFound) => Ok(None),
+                Err(other) => Err(other),
+            }
+        },
+    );
     view! {
         <Title text="Invitation · Switchboard" />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match preview.await {
-                    Ok(preview) => view! { <Invitation preview token=token.get_untracked() /> }.into_any(),
-                    Err(AppError::NotFound) => view! {
-                        <section class="auth-card invitation" data-status="unknown">
-                            <h1>"Invitation not found"</h1>
-                            <p>"This link is not valid. Check that you copied all of it, or ask for a new one."</p>
-                        </section>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+        <SimpleTopBar />
+        <Loaded
+            resource=preview
+            ok=move |preview| match preview {
+                Some(preview) => view! { <Invitation preview token=token.get_untracked() /> }.into_any(),
+                None => view! {
+                    <section class="auth-card invitation" data-status="unknown">
+                        <h1>"Invitation not found"</h1>
+                        <p>"This link is not valid. Check that you copied all of it, or ask for a new one."</p>
+                        <p><A href="/">"Back to your bots"</A></p>
+                    </section>
                 }
-            })}
-        </Transition>
+                .into_any(),
+            }
+        />
     }
 }
 
@@ -69,6 +79,7 @@ fn Invitation(preview: InvitationPreview, token: String) -> impl IntoView {
         <section class="auth-card invitation" data-status=status>
             <h1>{heading}</h1>
             {(!text.is_empty()).then(|| view! { <p>{text.clone()}</p> })}
+            {(!valid).then(|| view! { <p><A href="/">"Back to your bots"</A></p> })}
             {valid.then(|| {
                 let next = format!("{}&email={}", next, super::widgets::encode_query(&preview.email));
                 let token = token.clone();

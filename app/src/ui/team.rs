@@ -2,12 +2,13 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
-use super::widgets::{ActionError, ErrorNotice, Loaded, Loading, encode_query};
+use super::widgets::{ActionError, Loaded, encode_query};
 use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
-use crate::domain::policy::{self, Denied};
+use crate::domain::plan::SeatUsage;
+use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::role::Permission;
-use crate::domain::views::{MemberPage, MemberRow, TeamView};
-use crate::domain::{AppError, BotId, Role};
+use crate::domain::views::{AuditPage as AuditEntries, InvitationView, MemberPage, MemberRow, TeamView};
+use crate::domain::{AppError, BotId, MemberId, Role};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,6 +34,75 @@ struct TeamActions {
     remove: ServerAction<RemoveMember>,
     invite: ServerAction<Invite>,
     revoke: ServerAction<RevokeInvitation>,
+    /// The row the most recent row action was sent for, so its error shows in that row. Kept
+    /// at page level: the table re-renders when the data refetches after the action.
+    last_target: RwSignal<Option<RowTarget>>,
+}
+
+/// What a row action was about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RowTarget {
+    Seat(MemberId),
+    Role(MemberId),
+    Remove(MemberId),
+    Revoke(i64),
+}
+
+impl TeamActions {
+    /// Records each dispatched row action's target (the input is only set while it runs).
+    fn track_targets(self) {
+        Effect::new(move |_| {
+            if let Some(input) = self.set_seat.input().get() {
+                self.last_target.set(Some(RowTarget::Seat(input.member_id)));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(input) = self.change_role.input().get() {
+                self.last_target.set(Some(RowTarget::Role(input.member_id)));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(input) = self.remove.input().get() {
+                self.last_target.set(Some(RowTarget::Remove(input.member_id)));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(input) = self.revoke.input().get() {
+                self.last_target.set(Some(RowTarget::Revoke(input.invitation_id)));
+            }
+        });
+    }
+
+    /// The error of the last action, if it was for `target`.
+    fn error_for(self, target: RowTarget) -> Option<AppError> {
+        if self.last_target.get() != Some(target) {
+            return None;
+        }
+        let result = match target {
+            RowTarget::Seat(_) => self.set_seat.value().get().map(|r| r.map(drop)),
+            RowTarget::Role(_) => self.change_role.value().get(),
+            RowTarget::Remove(_) => self.remove.value().get(),
+            RowTarget::Revoke(_) => self.revoke.value().get(),
+        };
+        result.and_then(Result::err)
+    }
+}
+
+/// A row action's error, shown in the row that was clicked.
+#[component]
+fn RowError(target: RowTarget, viewer: Actor) -> impl IntoView {
+    let actions = expect_context::<TeamActions>();
+    move || {
+        actions.error_for(target).map(|err| {
+            let text = match &err {
+                AppError::PaymentRequired(_) if !viewer.role.can(Permission::ManageBilling) => {
+                    Denied::NoFreeSeats.explain_to(&viewer)
+                }
+                other => other.to_string(),
+            };
+            view! { <p class="form-error row-error" role="alert">{text}</p> }
+        })
+    }
 }
 
 #[component]
@@ -44,7 +114,9 @@ pub fn TeamPage() -> impl IntoView {
         remove: ServerAction::new(),
         invite: ServerAction::new(),
         revoke: ServerAction::new(),
+        last_target: RwSignal::new(None),
     };
+    actions.track_targets();
     provide_context(actions);
     let query = use_query_map();
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
@@ -77,13 +149,12 @@ pub fn TeamPage() -> impl IntoView {
 
 #[component]
 fn TeamTab(view: TeamView) -> impl IntoView {
-    let actions = expect_context::<TeamActions>();
     let bot = view.bot_id;
     let seats = view.seats.clone();
     let addons = format!("/bots/{bot}/addons");
     let can_manage = policy::can_manage_team(Some(&view.viewer));
     let rows = view.members.clone();
-    let ctx = RowContext { view: view.clone() };
+    let facts = RowFacts { viewer: view.viewer, bot, owners: view.owners, viewer_member_id: view.viewer_member_id };
     let search_value = view.page.search.clone().unwrap_or_default();
     view! {
         <section class="page team">
@@ -118,10 +189,6 @@ fn TeamTab(view: TeamView) -> impl IntoView {
                 />
                 <button type="submit" class="small secondary">"Search"</button>
             </Form>
-            <ActionError value=actions.set_seat.value() addons=addons.clone() />
-            <ActionError value=actions.change_role.value() addons=addons.clone() />
-            <ActionError value=actions.remove.value() addons=addons.clone() />
-            <ActionError value=actions.revoke.value() addons=addons.clone() />
             <table class="members team-list">
                 <thead>
                     <tr>
@@ -136,11 +203,19 @@ fn TeamTab(view: TeamView) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {rows.into_iter().map(|member| view! { <MemberLine member ctx=ctx.clone() /> }).collect_view()}
+                    {rows
+                        .into_iter()
+                        .map(|member| view! { <MemberLine member facts seats=seats.clone() /> })
+                        .collect_view()}
                 </tbody>
             </table>
             <Pager bot page=view.page.clone() />
-            <InviteSection view=view.clone() can_manage=can_manage.clone() />
+            <InviteSection
+                bot
+                viewer=view.viewer
+                invitations=view.invitations.clone()
+                can_manage=can_manage.clone()
+            />
             <RolesHelp />
         </section>
     }
@@ -168,28 +243,30 @@ fn Pager(bot: BotId, page: MemberPage) -> impl IntoView {
     }
 }
 
-#[derive(Clone)]
-struct RowContext {
-    view: TeamView,
+/// The few facts about the page that every member row needs.
+#[derive(Clone, Copy)]
+struct RowFacts {
+    viewer: Actor,
+    bot: BotId,
+    owners: i64,
+    viewer_member_id: MemberId,
 }
 
 #[component]
-fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
+fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl IntoView {
     let actions = expect_context::<TeamActions>();
-    let viewer = ctx.view.viewer;
-    let bot = ctx.view.bot_id;
-    let seats = ctx.view.seats.clone();
+    let RowFacts { viewer, bot, owners, viewer_member_id } = facts;
     let enable = !member.has_seat;
     let seat_decision = policy::can_set_seat(Some(&viewer), member.role, enable, &seats);
     let role_options: Vec<Role> = Role::ALL
         .into_iter()
         .filter(|r| policy::can_change_role(Some(&viewer), member.role, *r).is_ok())
-        .filter(|r| policy::keeps_an_owner(ctx.view.owners, member.role, Some(*r)).is_ok())
+        .filter(|r| policy::keeps_an_owner(owners, member.role, Some(*r)).is_ok())
         .collect();
     let can_change = role_options.len() > 1 && role_options.contains(&member.role);
     let remove_decision = policy::can_remove_member(Some(&viewer), member.role)
-        .and_then(|_| policy::keeps_an_owner(ctx.view.owners, member.role, None));
-    let is_me = member.member_id == ctx.view.viewer_member_id;
+        .and_then(|_| policy::keeps_an_owner(owners, member.role, None));
+    let is_me = member.member_id == viewer_member_id;
     let member_id = member.member_id;
     let status =
         if member.seat_wanted && !member.has_seat { "Active · offered a seat, none was free" } else { "Active" };
@@ -228,6 +305,7 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
                             </select>
                             <button type="submit" class="small secondary">"Change"</button>
                         </ActionForm>
+                        <RowError target=RowTarget::Role(member_id) viewer />
                     }
                         .into_any()
                 } else {
@@ -248,6 +326,7 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
                             <input type="hidden" name="enable" value=enable.to_string() />
                             <button type="submit" class="small">{seat_label}</button>
                         </ActionForm>
+                        <RowError target=RowTarget::Seat(member_id) viewer />
                     }
                     .into_any(),
                     Err(denied) => view! {
@@ -255,7 +334,7 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
                             {seat_label}
                         </button>
                         <small class="reason">
-                            {denied.to_string()}
+                            {denied.explain_to(&viewer)}
                             {(denied == Denied::NoFreeSeats && can_buy).then(|| view! { " " <A href=addons.clone()>"Open Add-ons"</A> })}
                         </small>
                     }
@@ -278,6 +357,7 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
                                 </ActionForm>
                             </div>
                         </details>
+                        <RowError target=RowTarget::Remove(member_id) viewer />
                     }
                     .into_any(),
                     Err(denied) => view! {
@@ -293,23 +373,35 @@ fn MemberLine(member: MemberRow, ctx: RowContext) -> impl IntoView {
 }
 
 #[component]
-fn InviteSection(view: TeamView, can_manage: Result<(), Denied>) -> impl IntoView {
+fn InviteSection(
+    bot: BotId,
+    viewer: Actor,
+    invitations: Vec<InvitationView>,
+    can_manage: Result<(), Denied>,
+) -> impl IntoView {
     let actions = expect_context::<TeamActions>();
-    let bot = view.bot_id;
     let grantable: Vec<Role> =
-        Role::ALL.into_iter().filter(|r| policy::can_grant_role(Some(&view.viewer), *r).is_ok()).collect();
+        Role::ALL.into_iter().filter(|r| policy::can_grant_role(Some(&viewer), *r).is_ok()).collect();
     let created = move || {
         actions.invite.value().get().and_then(Result::ok).map(|created| {
             let link = absolute_url(&created.path);
             view! {
                 <div class="invite-created" role="status">
-                    <p>{format!("Invitation link for {} (single use, expires in 24 hours):", created.email)}</p>
-                    <input type="text" readonly value=link aria-label="Invitation link" class="invite-link" />
+                    <p>
+                        {format!(
+                            "Invitation link for {} (single use, expires {} UTC):",
+                            created.email,
+                            format_time(created.expires_at_ms)
+                        )}
+                    </p>
+                    <div class="copy-row">
+                        <input type="text" readonly value=link.clone() aria-label="Invitation link" class="invite-link" />
+                        <CopyButton text=link />
+                    </div>
                 </div>
             }
         })
     };
-    let invitations = view.invitations.clone();
     let manage_denied = can_manage.clone().err().map(|d| d.to_string());
     view! {
         <h2>"Invitations"</h2>
@@ -345,7 +437,7 @@ fn InviteSection(view: TeamView, can_manage: Result<(), Denied>) -> impl IntoVie
         {if invitations.is_empty() {
             view! { <p class="muted">"No pending invitations."</p> }.into_any()
         } else {
-            let can_revoke = policy::can_manage_team(Some(&view.viewer)).is_ok();
+            let can_revoke = policy::can_manage_team(Some(&viewer)).is_ok();
             view! {
                 <table class="members invitations">
                     <thead>
@@ -377,6 +469,7 @@ fn InviteSection(view: TeamView, can_manage: Result<(), Denied>) -> impl IntoVie
                                                     <button type="submit" class="small secondary">"Revoke"</button>
                                                 </ActionForm>
                                             })}
+                                            <RowError target=RowTarget::Revoke(inv.id) viewer />
                                         </td>
                                     </tr>
                                 }
@@ -439,54 +532,49 @@ pub fn AuditPage() -> impl IntoView {
         move || (bot_id.get(), before.get()),
         |(bot, before)| async move {
             match bot {
-                Some(bot) => audit_log(bot, before).await,
+                Some(bot) => audit_log(bot, before).await.map(|page| (bot, page)),
                 None => Err(AppError::NotFound),
             }
         },
     );
     view! {
         <Title text="Audit log · Switchboard" />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                let bot = bot_id.get_untracked();
-                match (page.await, bot) {
-                    (Ok(page), Some(bot)) => view! {
-                        <section class="page audit">
-                            <TeamTabs bot />
-                            <h1>"Audit log"</h1>
-                            <table class="members">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"When (UTC)"</th>
-                                        <th scope="col">"Who"</th>
-                                        <th scope="col">"What"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {page
-                                        .events
-                                        .into_iter()
-                                        .map(|e| view! {
-                                            <tr data-action=e.action.clone()>
-                                                <td>{format_time(e.at_ms)}</td>
-                                                <td>{e.actor}</td>
-                                                <td>{e.summary}</td>
-                                            </tr>
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                            {page.next_before.map(|id| view! {
-                                <p><A href=format!("/bots/{bot}/team/audit?before={id}")>"Older entries →"</A></p>
-                            })}
-                        </section>
-                    }
-                    .into_any(),
-                    (Err(error), _) => view! { <ErrorNotice error /> }.into_any(),
-                    (_, None) => view! { <ErrorNotice error=AppError::NotFound /> }.into_any(),
-                }
+        <Loaded resource=page ok=|(bot, page)| view! { <AuditTab bot page /> } />
+    }
+}
+
+#[component]
+fn AuditTab(bot: BotId, page: AuditEntries) -> impl IntoView {
+    view! {
+        <section class="page audit">
+            <TeamTabs bot />
+            <h1>"Audit log"</h1>
+            <table class="members">
+                <thead>
+                    <tr>
+                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .events
+                        .into_iter()
+                        .map(|e| view! {
+                            <tr data-action=e.action.clone()>
+                                <td>{format_time(e.at_ms)}</td>
+                                <td>{e.actor}</td>
+                                <td>{e.summary}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            {page.next_before.map(|id| view! {
+                <p><A href=format!("/bots/{bot}/team/audit?before={id}")>"Older entries →"</A></p>
             })}
-        </Transition>
+        </section>
     }
 }
 
@@ -495,6 +583,35 @@ pub fn format_time(ms: i64) -> String {
     let day = crate::domain::billing::day_of_ms(ms);
     let minutes = (ms - day * crate::domain::billing::DAY_MS) / 60_000;
     format!("{} {:02}:{:02}", crate::domain::billing::format_day(day), minutes / 60, minutes % 60)
+}
+
+/// Copies `text` to the clipboard and says so (the link stays selectable beside it).
+#[component]
+fn CopyButton(text: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let text = text.clone();
+            leptos::task::spawn_local(async move {
+                let promise = window().navigator().clipboard().write_text(&text);
+                let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                copied.set(Some(ok));
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="small secondary" on:click=copy>"Copy link"</button>
+        <span class="muted" aria-live="polite">
+            {move || match copied.get() {
+                Some(true) => "Copied.",
+                Some(false) => "Could not copy — select the link and copy it.",
+                None => "",
+            }}
+        </span>
+    }
 }
 
 /// A full link for copying: the browser knows its origin; the server render shows the path.

@@ -1,11 +1,13 @@
 //! Add-ons services: buying and reducing seats, plans, invoices, period roll-over.
 
 use crate::support::*;
+use app::domain::audit::AuditAction;
 use app::domain::billing::{self, DAY_MS};
 use app::domain::views::{PlanChangePreview, PlanChangeTiming};
 use app::domain::{AppError, BotId, Role, UserId};
 use app::server::db::now_ms;
 use app::server::services::{billing as svc, team};
+use std::time::Duration;
 use testkit::TestDb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -227,4 +229,59 @@ async fn a_scheduled_downgrade_limits_seats_that_can_be_given_now() {
     switch_plan(&t.db, owner, bot, "pro").await.unwrap();
     team::set_seat(&t.db, owner, bot, agent, true).await.unwrap();
     assert_seat_count_consistent(&t.db, bot).await;
+}
+
+/// Quoting a price is a read: it answers while another transaction holds the write lock
+/// (SQLite's `BEGIN IMMEDIATE`; on Postgres the bot row locked `FOR UPDATE`), and it writes
+/// nothing, even when the period has ended and must roll over first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn previews_read_without_taking_the_write_lock() {
+    let t = TestDb::new().await;
+    let (bot, owner) = bot_with_owner(&t).await;
+    let today = billing::day_of_ms(now_ms());
+    // The period ended yesterday: the previews price the one a purchase would roll into.
+    sqlx::query("UPDATE bots SET period_start = period_start - 40, period_end = $1 WHERE id = $2")
+        .bind(today - 1)
+        .bind(bot.0)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+
+    let mut writer = t.db.begin_write().await.unwrap();
+    t.db.lock_bot(&mut writer, bot.0).await.unwrap();
+    // Well under SQLite's 5 s busy timeout: a preview that waited for the lock would time out.
+    let within = Duration::from_secs(3);
+    let seats = tokio::time::timeout(within, svc::preview_seat_purchase(&t.db, owner, bot, 1))
+        .await
+        .expect("a seat preview does not wait for the writer")
+        .unwrap();
+    let plan = tokio::time::timeout(within, svc::preview_plan_change(&t.db, owner, bot, "pro"))
+        .await
+        .expect("a plan preview does not wait for the writer")
+        .unwrap();
+    writer.rollback().await.unwrap();
+
+    assert!(seats.period.start <= today && today < seats.period.end, "{:?} contains today", seats.period);
+    assert_eq!(seats.amount_minor, billing::prorate(1500, 1, seats.period, today));
+    assert_eq!((plan.period, plan.timing), (seats.period, PlanChangeTiming::Now));
+    // Nothing was written: the stored period is still the ended one and no renewal is recorded.
+    let period_end: i64 = sqlx::query_scalar("SELECT period_end FROM bots WHERE id = $1")
+        .bind(bot.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(period_end, today - 1);
+    let renewals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE bot_id = $1 AND action = $2")
+        .bind(bot.0)
+        .bind(AuditAction::PeriodRenewed.code())
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(renewals, 0);
+
+    // The purchase rolls the period over for real and charges exactly what was quoted.
+    let bought = svc::buy_seats(&t.db, owner, bot, 1, seats.amount_minor, &seats.request_key).await.unwrap();
+    assert_eq!(bought.paid, 1);
+    let view = svc::overview(&t.db, owner, bot).await.unwrap();
+    assert_eq!(view.period, seats.period);
 }

@@ -208,8 +208,9 @@ async fn concurrent_bot_creation_never_fails_with_busy_errors() {
     assert!(view.bots.iter().all(|b| b.role == Role::Owner && b.has_seat));
 }
 
-/// The database's CHECK lists agree with the Rust enums: every role code is accepted, nothing
-/// else is, and a seat is accepted exactly for the roles `seat_eligible()` names.
+/// The database's CHECK lists agree with the Rust enums: every role code is accepted in
+/// `members` and in `invitations`, nothing else is, and a seat is accepted exactly for the roles
+/// `seat_eligible()` names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn schema_checks_agree_with_the_role_enum() {
     let t = TestDb::new().await;
@@ -230,6 +231,19 @@ async fn schema_checks_agree_with_the_role_enum() {
                 .await
                 .expect("every role code is allowed");
         }
+        let invitation = repo::team::NewInvitation {
+            bot,
+            email: &format!("invitee{i}@example.com"),
+            role,
+            with_seat: false,
+            token_hash: &format!("token-hash-{i}"),
+            invited_by: owner,
+            created_at: 0,
+            expires_at: 1,
+        };
+        repo::team::insert_invitation(t.db.pool(), &invitation)
+            .await
+            .unwrap_or_else(|e| panic!("an invitation as {role:?} is allowed: {e}"));
         assert_eq!(role.code().parse::<Role>().unwrap(), role);
         assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{}\"", role.code()), "one string form");
     }
@@ -241,4 +255,34 @@ async fn schema_checks_agree_with_the_role_enum() {
             .execute(t.db.pool())
             .await;
     assert!(bogus.is_err());
+    let bogus_invitation = sqlx::query(
+        r#"
+        INSERT INTO invitations (bot_id, email, role, with_seat, token_hash, invited_by, created_at, expires_at)
+        VALUES ($1, 'root@example.com', 'root', 0, 'token-hash-root', $2, 0, 1)
+        "#,
+    )
+    .bind(bot.0)
+    .bind(owner.0)
+    .execute(t.db.pool())
+    .await;
+    assert!(bogus_invitation.is_err(), "the invitations CHECK refuses an unknown role");
+}
+
+/// The repository's seat grant names its roles from `seat_eligible()`: it seats exactly those
+/// roles, and its SQL list is exactly their codes (the same list as the schema's CHECK).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seat_grants_follow_seat_eligible() {
+    let t = TestDb::new().await;
+    let owner = accounts::sign_up(&t.db, "Owner", "owner@example.com", PASSWORD).await.unwrap();
+    let bot = bots::create_bot(&t.db, owner, "Acme").await.unwrap();
+    for (i, role) in Role::ALL.into_iter().enumerate() {
+        let user = accounts::sign_up(&t.db, "M", &format!("m{i}@example.com"), PASSWORD).await.unwrap();
+        let member = repo::insert_member(t.db.pool(), bot, user, role, false, now_ms()).await.unwrap();
+        let seated = repo::team::seat_member(t.db.pool(), bot, member).await.unwrap();
+        assert_eq!(seated, role.seat_eligible(), "{role:?}");
+    }
+    let codes: Vec<String> =
+        Role::ALL.into_iter().filter(|r| r.seat_eligible()).map(|r| format!("'{}'", r.code())).collect();
+    assert_eq!(repo::team::seat_eligible_role_list(), codes.join(", "));
+    assert_eq!(repo::team::seat_eligible_role_list(), "'owner', 'admin', 'agent'", "as in the migrations");
 }

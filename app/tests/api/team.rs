@@ -1,6 +1,7 @@
 //! Team Manager services on a real database (SQLite file, or Postgres with SWITCHBOARD_TEST_POSTGRES).
 
 use crate::support::*;
+use app::domain::audit::AuditAction;
 use app::domain::views::InvitationStatus;
 use app::domain::{AppError, BotId, Role};
 use app::server::services::{accounts, team};
@@ -298,8 +299,16 @@ async fn the_audit_log_records_every_change_and_pages() {
     .await
     .unwrap();
     let page = team::audit_log(&t.db, owner, bot, None).await.unwrap();
-    let actions: Vec<&str> = page.events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["invitation.created", "role.changed", "seat.granted", "bot.created"]);
+    let actions: Vec<AuditAction> = page.events.iter().map(|e| e.action.parse().unwrap()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            AuditAction::InvitationCreated,
+            AuditAction::RoleChanged,
+            AuditAction::SeatGranted,
+            AuditAction::BotCreated
+        ]
+    );
     assert!(page.events[1].summary.contains("removed their Inbox seat"), "{}", page.events[1].summary);
     assert_eq!(page.events[0].actor, "Owner");
     assert_eq!(page.next_before, None);

@@ -17,29 +17,53 @@ pub struct BotBilling {
     pub period: Period,
 }
 
+#[derive(sqlx::FromRow)]
+struct BotBillingRow {
+    plan_code: String,
+    plan_code_next: String,
+    seats_included: i64,
+    seats_included_next: i64,
+    paid_seats: i64,
+    paid_seats_next: i64,
+    seats_used: i64,
+    billing_anchor_day: i64,
+    period_start: i64,
+    period_end: i64,
+}
+
+impl From<BotBillingRow> for BotBilling {
+    fn from(row: BotBillingRow) -> Self {
+        BotBilling {
+            plan_code: row.plan_code,
+            plan_code_next: row.plan_code_next,
+            seats_included: row.seats_included,
+            seats_included_next: row.seats_included_next,
+            paid_seats: row.paid_seats,
+            paid_seats_next: row.paid_seats_next,
+            seats_used: row.seats_used,
+            // The schema keeps it within 1..=31.
+            anchor_day: row.billing_anchor_day as u32,
+            period: Period { start: row.period_start, end: row.period_end },
+        }
+    }
+}
+
 pub async fn bot_billing<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
 ) -> Result<Option<BotBilling>, sqlx::Error> {
-    type Row = (String, String, i64, i64, i64, i64, i64, i64, i64, i64);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT plan_code, plan_code_next, seats_included, seats_included_next, paid_seats, paid_seats_next, \
-                seats_used, billing_anchor_day, period_start, period_end FROM bots WHERE id = $1",
+    let row: Option<BotBillingRow> = sqlx::query_as(
+        r#"
+        SELECT plan_code, plan_code_next, seats_included, seats_included_next, paid_seats, paid_seats_next,
+               seats_used, billing_anchor_day, period_start, period_end
+        FROM bots
+        WHERE id = $1
+        "#,
     )
     .bind(bot.0)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(plan_code, plan_code_next, inc, inc_next, paid, paid_next, used, anchor, start, end)| BotBilling {
-        plan_code,
-        plan_code_next,
-        seats_included: inc,
-        seats_included_next: inc_next,
-        paid_seats: paid,
-        paid_seats_next: paid_next,
-        seats_used: used,
-        anchor_day: anchor as u32,
-        period: Period { start, end },
-    }))
+    Ok(row.map(BotBilling::from))
 }
 
 /// Starts the next period: scheduled changes take effect.
@@ -49,8 +73,12 @@ pub async fn roll_period<'c>(
     next: Period,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE bots SET plan_code = plan_code_next, seats_included = seats_included_next, \
-                         paid_seats = paid_seats_next, period_start = $1, period_end = $2 WHERE id = $3",
+        r#"
+        UPDATE bots
+        SET plan_code = plan_code_next, seats_included = seats_included_next, paid_seats = paid_seats_next,
+            period_start = $1, period_end = $2
+        WHERE id = $3
+        "#,
     )
     .bind(next.start)
     .bind(next.end)
@@ -137,8 +165,10 @@ pub struct NewInvoice<'a> {
 pub async fn insert_invoice(conn: &mut sqlx::AnyConnection, invoice: &NewInvoice<'_>) -> Result<i64, sqlx::Error> {
     let total: i64 = invoice.lines.iter().map(|l| l.amount_minor).sum();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO invoices (bot_id, description, period_start, period_end, total_minor, currency, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        r#"
+        INSERT INTO invoices (bot_id, description, period_start, period_end, total_minor, currency, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+        "#,
     )
     .bind(invoice.bot.0)
     .bind(invoice.description)
@@ -218,9 +248,11 @@ pub struct LedgerEntry<'a> {
 
 pub async fn insert_ledger<'c>(db: impl Executor<'c, Database = Any>, e: &LedgerEntry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO billing_ledger (bot_id, entry, quantity, amount_minor, currency, effective_day, invoice_id, \
-                                     request_key, actor_user_id, created_at, plan_code) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        r#"
+        INSERT INTO billing_ledger (bot_id, entry, quantity, amount_minor, currency, effective_day, invoice_id,
+                                    request_key, actor_user_id, created_at, plan_code)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        "#,
     )
     .bind(e.bot.0)
     .bind(e.entry.code())
@@ -264,39 +296,71 @@ pub async fn confirmed_request<'c>(
         .await
 }
 
+#[derive(sqlx::FromRow)]
+struct InvoiceRow {
+    id: i64,
+    description: String,
+    period_start: i64,
+    period_end: i64,
+    total_minor: i64,
+    currency: String,
+    created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvoiceLineRow {
+    description: String,
+    quantity: i64,
+    unit_minor: i64,
+    amount_minor: i64,
+}
+
+impl From<InvoiceLineRow> for InvoiceLine {
+    fn from(row: InvoiceLineRow) -> Self {
+        InvoiceLine {
+            description: row.description,
+            quantity: row.quantity,
+            unit_minor: row.unit_minor,
+            amount_minor: row.amount_minor,
+        }
+    }
+}
+
 pub async fn invoices(conn: &mut sqlx::AnyConnection, bot: BotId, limit: i64) -> Result<Vec<InvoiceView>, sqlx::Error> {
-    let heads: Vec<(i64, String, i64, i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT id, description, period_start, period_end, total_minor, currency, created_at \
-         FROM invoices WHERE bot_id = $1 ORDER BY id DESC LIMIT $2",
+    let heads: Vec<InvoiceRow> = sqlx::query_as(
+        r#"
+        SELECT id, description, period_start, period_end, total_minor, currency, created_at
+        FROM invoices
+        WHERE bot_id = $1
+        ORDER BY id DESC
+        LIMIT $2
+        "#,
     )
     .bind(bot.0)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(heads.len());
-    for (id, description, start, end, total_minor, currency, created_at) in heads {
-        let lines: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT description, quantity, unit_minor, amount_minor FROM invoice_lines WHERE invoice_id = $1 ORDER BY id",
+    for head in heads {
+        let lines: Vec<InvoiceLineRow> = sqlx::query_as(
+            r#"
+            SELECT description, quantity, unit_minor, amount_minor
+            FROM invoice_lines
+            WHERE invoice_id = $1
+            ORDER BY id
+            "#,
         )
-        .bind(id)
+        .bind(head.id)
         .fetch_all(&mut *conn)
         .await?;
         out.push(InvoiceView {
-            id,
-            description,
-            period: Period { start, end },
-            total_minor,
-            currency,
-            created_at_ms: created_at,
-            lines: lines
-                .into_iter()
-                .map(|(description, quantity, unit_minor, amount_minor)| InvoiceLine {
-                    description,
-                    quantity,
-                    unit_minor,
-                    amount_minor,
-                })
-                .collect(),
+            id: head.id,
+            description: head.description,
+            period: Period { start: head.period_start, end: head.period_end },
+            total_minor: head.total_minor,
+            currency: head.currency,
+            created_at_ms: head.created_at,
+            lines: lines.into_iter().map(InvoiceLine::from).collect(),
         });
     }
     Ok(out)

@@ -12,12 +12,16 @@ use crate::domain::views::{BotMembership, MemberRow};
 use crate::domain::{BotId, MemberId, Role, UserId};
 use sqlx::{Any, Executor};
 
+#[derive(sqlx::FromRow)]
 pub struct UserCredentials {
+    #[sqlx(try_from = "i64")]
     pub id: UserId,
     pub password_hash: String,
 }
 
+#[derive(sqlx::FromRow)]
 pub struct UserProfile {
+    #[sqlx(try_from = "i64")]
     pub id: UserId,
     pub name: String,
     pub email: String,
@@ -32,8 +36,10 @@ pub async fn insert_user<'c>(
     now: i64,
 ) -> Result<Option<UserId>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (email) DO NOTHING RETURNING id",
+        r#"
+        INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (email) DO NOTHING RETURNING id
+        "#,
     )
     .bind(email)
     .bind(name)
@@ -48,18 +54,14 @@ pub async fn credentials_by_email<'c>(
     db: impl Executor<'c, Database = Any>,
     email: &str,
 ) -> Result<Option<UserCredentials>, sqlx::Error> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db).await?;
-    Ok(row.map(|(id, password_hash)| UserCredentials { id: UserId(id), password_hash }))
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db).await
 }
 
 pub async fn user_profile<'c>(
     db: impl Executor<'c, Database = Any>,
     user: UserId,
 ) -> Result<Option<UserProfile>, sqlx::Error> {
-    let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1").bind(user.0).fetch_optional(db).await?;
-    Ok(row.map(|(id, name, email)| UserProfile { id: UserId(id), name, email }))
+    sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1").bind(user.0).fetch_optional(db).await
 }
 
 /// A new bot on `plan` whose creator already takes one seat (`seats_used = 1`).
@@ -73,9 +75,12 @@ pub async fn insert_bot<'c>(
     now: i64,
 ) -> Result<BotId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO bots (name, plan_code, plan_code_next, seats_included, seats_included_next, paid_seats, \
-                           paid_seats_next, seats_used, billing_anchor_day, period_start, period_end, created_by, created_at) \
-         VALUES ($1, $2, $2, $3, $3, 0, 0, 1, $4, $5, $6, $7, $8) RETURNING id",
+        r#"
+        INSERT INTO bots (name, plan_code, plan_code_next, seats_included, seats_included_next, paid_seats,
+                          paid_seats_next, seats_used, billing_anchor_day, period_start, period_end, created_by,
+                          created_at)
+        VALUES ($1, $2, $2, $3, $3, 0, 0, 1, $4, $5, $6, $7, $8) RETURNING id
+        "#,
     )
     .bind(name)
     .bind(&plan.code)
@@ -128,11 +133,20 @@ pub async fn insert_member<'c>(
     Ok(MemberId(id))
 }
 
-type MembershipTuple = (i64, String, String, i64);
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    #[sqlx(try_from = "i64")]
+    bot_id: BotId,
+    bot_name: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    has_seat: i64,
+}
 
-fn membership(row: MembershipTuple) -> Result<BotMembership, sqlx::Error> {
-    let (bot_id, bot_name, role, has_seat) = row;
-    Ok(BotMembership { bot_id: BotId(bot_id), bot_name, role: parse_role(role)?, has_seat: flag(has_seat) })
+impl From<MembershipRow> for BotMembership {
+    fn from(row: MembershipRow) -> Self {
+        BotMembership { bot_id: row.bot_id, bot_name: row.bot_name, role: row.role, has_seat: flag(row.has_seat) }
+    }
 }
 
 /// The acting user's membership of one bot, read fresh (no caching: a revoked seat or
@@ -142,29 +156,36 @@ pub async fn membership_of<'c>(
     user: UserId,
     bot: BotId,
 ) -> Result<Option<BotMembership>, sqlx::Error> {
-    let row: Option<MembershipTuple> = sqlx::query_as(
-        "SELECT b.id, b.name, m.role, m.has_seat FROM members m JOIN bots b ON b.id = m.bot_id \
-         WHERE m.user_id = $1 AND m.bot_id = $2",
+    let row: Option<MembershipRow> = sqlx::query_as(
+        r#"
+        SELECT b.id AS bot_id, b.name AS bot_name, m.role, m.has_seat
+        FROM members m JOIN bots b ON b.id = m.bot_id
+        WHERE m.user_id = $1 AND m.bot_id = $2
+        "#,
     )
     .bind(user.0)
     .bind(bot.0)
     .fetch_optional(db)
     .await?;
-    row.map(membership).transpose()
+    Ok(row.map(BotMembership::from))
 }
 
 pub async fn memberships_of<'c>(
     db: impl Executor<'c, Database = Any>,
     user: UserId,
 ) -> Result<Vec<BotMembership>, sqlx::Error> {
-    let rows: Vec<MembershipTuple> = sqlx::query_as(
-        "SELECT b.id, b.name, m.role, m.has_seat FROM members m JOIN bots b ON b.id = m.bot_id \
-         WHERE m.user_id = $1 ORDER BY b.name, b.id",
+    let rows: Vec<MembershipRow> = sqlx::query_as(
+        r#"
+        SELECT b.id AS bot_id, b.name AS bot_name, m.role, m.has_seat
+        FROM members m JOIN bots b ON b.id = m.bot_id
+        WHERE m.user_id = $1
+        ORDER BY b.name, b.id
+        "#,
     )
     .bind(user.0)
     .fetch_all(db)
     .await?;
-    rows.into_iter().map(membership).collect()
+    Ok(rows.into_iter().map(BotMembership::from).collect())
 }
 
 pub async fn plan_and_seats(
@@ -184,6 +205,21 @@ pub async fn plan_and_seats(
     Ok(Some((plan, team::seat_usage(&mut *conn, bot).await?)))
 }
 
+#[derive(sqlx::FromRow)]
+struct MemberListRow {
+    #[sqlx(try_from = "i64")]
+    member_id: MemberId,
+    #[sqlx(try_from = "i64")]
+    user_id: UserId,
+    name: String,
+    email: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    has_seat: i64,
+    seat_wanted: i64,
+    joined_at: i64,
+}
+
 /// A page of a bot's members ordered by name, optionally filtered by a lower-cased
 /// substring of name or email.
 pub async fn members_page<'c>(
@@ -193,11 +229,14 @@ pub async fn members_page<'c>(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT m.id, u.id, u.name, u.email, m.role, m.has_seat, m.seat_wanted, m.joined_at \
-         FROM members m JOIN users u ON u.id = m.user_id \
-         WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3) \
-         ORDER BY LOWER(u.name), m.id LIMIT $4 OFFSET $5",
+    let rows: Vec<MemberListRow> = sqlx::query_as(
+        r#"
+        SELECT m.id AS member_id, u.id AS user_id, u.name, u.email, m.role, m.has_seat, m.seat_wanted, m.joined_at
+        FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3)
+        ORDER BY LOWER(u.name), m.id
+        LIMIT $4 OFFSET $5
+        "#,
     )
     .bind(bot.0)
     .bind(search.unwrap_or(""))
@@ -206,20 +245,19 @@ pub async fn members_page<'c>(
     .bind(offset)
     .fetch_all(db)
     .await?;
-    rows.into_iter()
-        .map(|(member_id, user_id, name, email, role, has_seat, seat_wanted, joined_at_ms)| {
-            Ok(MemberRow {
-                member_id: MemberId(member_id),
-                user_id: UserId(user_id),
-                name,
-                email,
-                role: parse_role(role)?,
-                has_seat: flag(has_seat),
-                seat_wanted: flag(seat_wanted),
-                joined_at_ms,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| MemberRow {
+            member_id: row.member_id,
+            user_id: row.user_id,
+            name: row.name,
+            email: row.email,
+            role: row.role,
+            has_seat: flag(row.has_seat),
+            seat_wanted: flag(row.seat_wanted),
+            joined_at_ms: row.joined_at,
         })
-        .collect()
+        .collect())
 }
 
 pub async fn count_members<'c>(
@@ -228,8 +266,10 @@ pub async fn count_members<'c>(
     search: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM members m JOIN users u ON u.id = m.user_id \
-         WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3)",
+        r#"
+        SELECT COUNT(*) FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3)
+        "#,
     )
     .bind(bot.0)
     .bind(search.unwrap_or(""))
@@ -256,8 +296,4 @@ pub async fn member_id_of<'c>(
         .fetch_optional(db)
         .await?;
     Ok(id.map(MemberId))
-}
-
-pub(crate) fn parse_role(code: String) -> Result<Role, sqlx::Error> {
-    code.parse().map_err(|e: crate::domain::role::UnknownRole| sqlx::Error::Decode(Box::new(e)))
 }

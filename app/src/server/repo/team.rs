@@ -1,10 +1,11 @@
 //! Members, seats and invitations. Seat changes keep `bots.seats_used` in step with
 //! `members.has_seat` inside the caller's transaction.
-use super::parse_role;
 use crate::domain::plan::{NextPeriodSeats, SeatUsage};
+use crate::domain::views::InvitationView;
 use crate::domain::{BotId, MemberId, Role, UserId};
 use crate::server::db::flag;
 use sqlx::{Any, Executor};
+use std::sync::LazyLock;
 
 pub struct MemberFacts {
     pub id: MemberId,
@@ -14,30 +15,42 @@ pub struct MemberFacts {
     pub has_seat: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct MemberFactsRow {
+    #[sqlx(try_from = "i64")]
+    id: MemberId,
+    #[sqlx(try_from = "i64")]
+    user_id: UserId,
+    name: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    has_seat: i64,
+}
+
 /// A member of `bot` by id; `None` if it does not exist *in this bot*.
 pub async fn member_in_bot<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
     member: MemberId,
 ) -> Result<Option<MemberFacts>, sqlx::Error> {
-    let row: Option<(i64, i64, String, String, i64)> = sqlx::query_as(
-        "SELECT m.id, m.user_id, u.name, m.role, m.has_seat FROM members m JOIN users u ON u.id = m.user_id \
-         WHERE m.id = $1 AND m.bot_id = $2",
+    let row: Option<MemberFactsRow> = sqlx::query_as(
+        r#"
+        SELECT m.id, m.user_id, u.name, m.role, m.has_seat
+        FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.id = $1 AND m.bot_id = $2
+        "#,
     )
     .bind(member.0)
     .bind(bot.0)
     .fetch_optional(db)
     .await?;
-    row.map(|(id, user_id, name, role, has_seat)| {
-        Ok(MemberFacts {
-            id: MemberId(id),
-            user_id: UserId(user_id),
-            name,
-            role: parse_role(role)?,
-            has_seat: flag(has_seat),
-        })
-    })
-    .transpose()
+    Ok(row.map(|row| MemberFacts {
+        id: row.id,
+        user_id: row.user_id,
+        name: row.name,
+        role: row.role,
+        has_seat: flag(row.has_seat),
+    }))
 }
 
 #[derive(sqlx::FromRow)]
@@ -85,9 +98,11 @@ pub async fn seat_usage<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -
 /// statement: concurrent callers serialise on the bot row, so the pool never over-fills.
 pub async fn take_pool_seat<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE bots SET seats_used = seats_used + 1 \
-         WHERE id = $1 AND seats_used < seats_included + paid_seats \
-           AND seats_used < seats_included_next + paid_seats_next",
+        r#"
+        UPDATE bots SET seats_used = seats_used + 1
+        WHERE id = $1 AND seats_used < seats_included + paid_seats
+          AND seats_used < seats_included_next + paid_seats_next
+        "#,
     )
     .bind(bot.0)
     .execute(db)
@@ -103,20 +118,35 @@ pub async fn release_pool_seat<'c>(db: impl Executor<'c, Database = Any>, bot: B
     Ok(())
 }
 
+/// `'owner', 'admin', 'agent'`: the codes of the roles that may hold an Inbox seat, from
+/// `Role::seat_eligible` — for SQL only (they are our own constant codes, never user input).
+/// The schema's CHECK on `members` repeats the list; a test keeps the two in step.
+pub fn seat_eligible_role_list() -> String {
+    Role::ALL
+        .into_iter()
+        .filter(|role| role.seat_eligible())
+        .map(|role| format!("'{}'", role.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+static SEAT_MEMBER_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        r#"
+        UPDATE members SET has_seat = 1, seat_wanted = 0
+        WHERE id = $1 AND bot_id = $2 AND has_seat = 0 AND role IN ({})
+        "#,
+        seat_eligible_role_list()
+    )
+});
+
 /// Marks the member seated; false if they already were (or are not seat-eligible).
 pub async fn seat_member<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
     member: MemberId,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE members SET has_seat = 1, seat_wanted = 0 \
-         WHERE id = $1 AND bot_id = $2 AND has_seat = 0 AND role IN ('owner', 'admin', 'agent')",
-    )
-    .bind(member.0)
-    .bind(bot.0)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(SEAT_MEMBER_SQL.as_str()).bind(member.0).bind(bot.0).execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -172,8 +202,9 @@ pub async fn delete_member<'c>(
 }
 
 pub async fn owner_count<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE bot_id = $1 AND role = 'owner'")
+    sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE bot_id = $1 AND role = $2")
         .bind(bot.0)
+        .bind(Role::Owner.code())
         .fetch_one(db)
         .await
 }
@@ -209,8 +240,10 @@ pub async fn insert_invitation<'c>(
     inv: &NewInvitation<'_>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO invitations (bot_id, email, role, with_seat, token_hash, invited_by, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        r#"
+        INSERT INTO invitations (bot_id, email, role, with_seat, token_hash, invited_by, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+        "#,
     )
     .bind(inv.bot.0)
     .bind(inv.email)
@@ -232,8 +265,10 @@ pub async fn revoke_pending_for_email<'c>(
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE invitations SET revoked_at = $1 \
-         WHERE bot_id = $2 AND email = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+        r#"
+        UPDATE invitations SET revoked_at = $1
+        WHERE bot_id = $2 AND email = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+        "#,
     )
     .bind(now)
     .bind(bot.0)
@@ -251,9 +286,11 @@ pub async fn revoke_invitation<'c>(
     now: i64,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE invitations SET revoked_at = $1 \
-         WHERE id = $2 AND bot_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1 \
-         RETURNING email",
+        r#"
+        UPDATE invitations SET revoked_at = $1
+        WHERE id = $2 AND bot_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+        RETURNING email
+        "#,
     )
     .bind(now)
     .bind(invitation)
@@ -262,24 +299,48 @@ pub async fn revoke_invitation<'c>(
     .await
 }
 
-pub type PendingInvitationRow = (i64, String, String, i64, String, i64, i64);
+#[derive(sqlx::FromRow)]
+struct PendingInvitationRow {
+    id: i64,
+    email: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    with_seat: i64,
+    inviter_name: String,
+    created_at: i64,
+    expires_at: i64,
+}
 
 /// Pending (not accepted, revoked or expired) invitations of a bot, newest first.
 pub async fn pending_invitations<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
     now: i64,
-) -> Result<Vec<PendingInvitationRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT i.id, i.email, i.role, i.with_seat, u.name, i.created_at, i.expires_at \
-         FROM invitations i JOIN users u ON u.id = i.invited_by \
-         WHERE i.bot_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2 \
-         ORDER BY i.id DESC",
+) -> Result<Vec<InvitationView>, sqlx::Error> {
+    let rows: Vec<PendingInvitationRow> = sqlx::query_as(
+        r#"
+        SELECT i.id, i.email, i.role, i.with_seat, u.name AS inviter_name, i.created_at, i.expires_at
+        FROM invitations i JOIN users u ON u.id = i.invited_by
+        WHERE i.bot_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+        ORDER BY i.id DESC
+        "#,
     )
     .bind(bot.0)
     .bind(now)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| InvitationView {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+            with_seat: flag(row.with_seat),
+            invited_by: row.inviter_name,
+            created_at_ms: row.created_at,
+            expires_at_ms: row.expires_at,
+        })
+        .collect())
 }
 
 pub struct InvitationRecord {
@@ -295,34 +356,49 @@ pub struct InvitationRecord {
     pub revoked_at: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct InvitationRecordRow {
+    id: i64,
+    #[sqlx(try_from = "i64")]
+    bot_id: BotId,
+    bot_name: String,
+    email: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    with_seat: i64,
+    inviter_name: String,
+    expires_at: i64,
+    accepted_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
 pub async fn invitation_by_token_hash<'c>(
     db: impl Executor<'c, Database = Any>,
     token_hash: &str,
 ) -> Result<Option<InvitationRecord>, sqlx::Error> {
-    type Row = (i64, i64, String, String, String, i64, String, i64, Option<i64>, Option<i64>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT i.id, i.bot_id, b.name, i.email, i.role, i.with_seat, u.name, i.expires_at, i.accepted_at, i.revoked_at \
-         FROM invitations i JOIN bots b ON b.id = i.bot_id JOIN users u ON u.id = i.invited_by \
-         WHERE i.token_hash = $1",
+    let row: Option<InvitationRecordRow> = sqlx::query_as(
+        r#"
+        SELECT i.id, i.bot_id, b.name AS bot_name, i.email, i.role, i.with_seat, u.name AS inviter_name,
+               i.expires_at, i.accepted_at, i.revoked_at
+        FROM invitations i JOIN bots b ON b.id = i.bot_id JOIN users u ON u.id = i.invited_by
+        WHERE i.token_hash = $1
+        "#,
     )
     .bind(token_hash)
     .fetch_optional(db)
     .await?;
-    row.map(|(id, bot, bot_name, email, role, with_seat, inviter_name, expires_at, accepted_at, revoked_at)| {
-        Ok(InvitationRecord {
-            id,
-            bot: BotId(bot),
-            bot_name,
-            email,
-            role: parse_role(role)?,
-            with_seat: flag(with_seat),
-            inviter_name,
-            expires_at,
-            accepted_at,
-            revoked_at,
-        })
-    })
-    .transpose()
+    Ok(row.map(|row| InvitationRecord {
+        id: row.id,
+        bot: row.bot_id,
+        bot_name: row.bot_name,
+        email: row.email,
+        role: row.role,
+        with_seat: flag(row.with_seat),
+        inviter_name: row.inviter_name,
+        expires_at: row.expires_at,
+        accepted_at: row.accepted_at,
+        revoked_at: row.revoked_at,
+    }))
 }
 
 /// Marks the invitation used — exactly once, however many accept at the same moment.
@@ -333,8 +409,10 @@ pub async fn mark_invitation_accepted<'c>(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE invitations SET accepted_at = $1, accepted_by = $2 \
-         WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+        r#"
+        UPDATE invitations SET accepted_at = $1, accepted_by = $2
+        WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+        "#,
     )
     .bind(now)
     .bind(user.0)

@@ -1,6 +1,7 @@
 //! Add-ons: the plan, paid seats, proration and invoices. The ledger is the source of truth;
 //! a payment processor will plug in where invoices are created.
 use super::{acting, actor_of};
+use crate::domain::audit::AuditAction;
 use crate::domain::billing::{self, Day, Period};
 use crate::domain::plan::{Plan, SeatUsage};
 use crate::domain::policy::{self, Actor, Denied};
@@ -10,6 +11,7 @@ use crate::domain::{AppError, BotId, UserId};
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::billing::LedgerKind;
 use crate::server::repo::{self, audit, billing as store};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Transaction};
 
 pub const MAX_SEATS_PER_PURCHASE: i64 = 100;
@@ -22,7 +24,7 @@ async fn ensure_current_period(conn: &mut AnyConnection, bot: BotId, today: Day,
         if today < state.period.end {
             return Ok(());
         }
-        let next = billing::period_containing(state.anchor_day, state.period.end);
+        let next = next_period(&state);
         store::roll_period(&mut *conn, bot, next).await?;
         let plan = plan(&mut *conn, &state.plan_code_next).await?;
         let mut lines = Vec::new();
@@ -71,13 +73,34 @@ async fn ensure_current_period(conn: &mut AnyConnection, bot: BotId, today: Day,
             &mut *conn,
             bot,
             None,
-            "period.renewed",
+            AuditAction::PeriodRenewed,
             &format!("Billing period {} started", period_label(next)),
             now,
         )
         .await?;
     }
     Ok(())
+}
+
+/// The period after `state`'s, which starts the day it ends.
+fn next_period(state: &store::BotBilling) -> Period {
+    billing::period_containing(state.anchor_day, state.period.end)
+}
+
+/// The billing state as `ensure_current_period` would leave it on `today` — worked out in
+/// memory, never written, so a read can show the current period without the write lock.
+fn current_as_of(mut state: store::BotBilling, today: Day) -> store::BotBilling {
+    for _ in 0..120 {
+        if today < state.period.end {
+            break;
+        }
+        // The same changes as `store::roll_period`: what was scheduled takes effect.
+        state.period = next_period(&state);
+        state.plan_code = state.plan_code_next.clone();
+        state.seats_included = state.seats_included_next;
+        state.paid_seats = state.paid_seats_next;
+    }
+    state
 }
 
 async fn plan(conn: &mut AnyConnection, code: &str) -> Result<Plan, AppError> {
@@ -113,15 +136,35 @@ async fn open(
     Ok(BillingWrite { tx, state, today, now })
 }
 
-/// The Add-ons tab. A read: it takes no write lock, unless the billing period has ended and
-/// must first roll over (once per period).
-pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<BillingView, AppError> {
+/// A billing read: a plain pooled connection (no transaction, so no write lock — on SQLite
+/// a reader runs beside the writer, on Postgres it waits for no row lock), the acting member
+/// loaded fresh and checked, and the bot's billing state as stored.
+struct BillingRead {
+    conn: PoolConnection<Any>,
+    viewer: Actor,
+    state: store::BotBilling,
+    today: Day,
+}
+
+async fn read(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    check: fn(Option<&Actor>) -> Result<(), Denied>,
+) -> Result<BillingRead, AppError> {
     let today = billing::day_of_ms(now_ms());
     let mut conn = db.pool().acquire().await?;
     let me = acting(&mut conn, user, bot).await?;
-    policy::can_view_billing(actor_of(&me).as_ref())?;
+    check(actor_of(&me).as_ref())?;
     let viewer = me.ok_or(AppError::NotFound)?.actor();
-    let mut state = store::bot_billing(&mut *conn, bot).await?.ok_or(AppError::NotFound)?;
+    let state = store::bot_billing(&mut *conn, bot).await?.ok_or(AppError::NotFound)?;
+    Ok(BillingRead { conn, viewer, state, today })
+}
+
+/// The Add-ons tab. A read: it takes no write lock, unless the billing period has ended and
+/// must first roll over (once per period) so the renewal invoice exists.
+pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<BillingView, AppError> {
+    let BillingRead { mut conn, viewer, mut state, today } = read(db, user, bot, policy::can_view_billing).await?;
     if today >= state.period.end {
         let write = open(db, user, bot, policy::can_view_billing).await?;
         write.tx.commit().await?;
@@ -168,10 +211,10 @@ pub async fn preview_seat_purchase(
     quantity: i64,
 ) -> Result<ProrationPreview, AppError> {
     let quantity = parse_quantity(quantity)?;
-    let BillingWrite { mut tx, state, today, .. } = open(db, user, bot, policy::can_manage_billing).await?;
-    let preview = quote(&plan(&mut tx, &state.plan_code).await?, quantity, state.period, today);
-    tx.commit().await?;
-    Ok(preview)
+    let BillingRead { mut conn, state, today, .. } = read(db, user, bot, policy::can_manage_billing).await?;
+    // A quote writes nothing: if the period has ended, price the one the purchase will roll into.
+    let state = current_as_of(state, today);
+    Ok(quote(&plan(&mut conn, &state.plan_code).await?, quantity, state.period, today))
 }
 
 /// Buys seats: available at once, charged as previewed (refused if the price changed since),
@@ -247,7 +290,7 @@ pub async fn buy_seats(
         &mut *tx,
         bot,
         Some(user),
-        "seats.purchased",
+        AuditAction::SeatsPurchased,
         &format!(
             "Bought {} for {}",
             count_s(quantity, "paid seat"),
@@ -311,7 +354,7 @@ pub async fn schedule_paid_seats(db: &Db, user: UserId, bot: BotId, paid_next: i
             billing::format_day(state.period.end)
         )
     };
-    audit::record(&mut *tx, bot, Some(user), "seats.scheduled", &summary, now).await?;
+    audit::record(&mut *tx, bot, Some(user), AuditAction::SeatsScheduled, &summary, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -357,19 +400,19 @@ async fn target_plan(conn: &mut AnyConnection, plan_code: &str) -> Result<Plan, 
     repo::plan(conn, plan_code).await?.ok_or_else(|| AppError::invalid("plan", "Choose a plan from the list."))
 }
 
-/// What switching to `plan_code` would do and cost, shown before confirming. Charges nothing.
+/// What switching to `plan_code` would do and cost, shown before confirming. Charges nothing
+/// and writes nothing (a read, like `preview_seat_purchase`).
 pub async fn preview_plan_change(
     db: &Db,
     user: UserId,
     bot: BotId,
     plan_code: &str,
 ) -> Result<PlanChangePreview, AppError> {
-    let BillingWrite { mut tx, state, today, .. } = open(db, user, bot, policy::can_manage_billing).await?;
-    let target = target_plan(&mut tx, plan_code).await?;
-    let current = plan(&mut tx, &state.plan_code).await?;
-    let preview = plan_change(&state, &current, &target, today)?;
-    tx.commit().await?;
-    Ok(preview)
+    let BillingRead { mut conn, state, today, .. } = read(db, user, bot, policy::can_manage_billing).await?;
+    let state = current_as_of(state, today);
+    let target = target_plan(&mut conn, plan_code).await?;
+    let current = plan(&mut conn, &state.plan_code).await?;
+    plan_change(&state, &current, &target, today)
 }
 
 /// Applies a previewed plan change: charged exactly as previewed (refused if the price changed
@@ -475,9 +518,21 @@ pub async fn change_plan(
         },
     )
     .await?;
-    audit::record(&mut *tx, bot, Some(user), entry.code(), &summary, now).await?;
+    audit::record(&mut *tx, bot, Some(user), audited_as(entry), &summary, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The audit log entry recorded beside a ledger entry: the same event, the same code.
+fn audited_as(entry: LedgerKind) -> AuditAction {
+    match entry {
+        LedgerKind::SeatsPurchased => AuditAction::SeatsPurchased,
+        LedgerKind::SeatsScheduled => AuditAction::SeatsScheduled,
+        LedgerKind::PlanUpgraded => AuditAction::PlanUpgraded,
+        LedgerKind::PlanScheduled => AuditAction::PlanScheduled,
+        LedgerKind::PlanKept => AuditAction::PlanKept,
+        LedgerKind::PeriodRenewed => AuditAction::PeriodRenewed,
+    }
 }
 
 fn parse_request_key(key: &str) -> Result<&str, AppError> {
@@ -499,4 +554,35 @@ fn in_use(n: i64) -> String {
 
 fn period_label(period: Period) -> String {
     format!("{} – {}", billing::format_day(period.start), billing::format_day(period.last_day()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ended_period_rolls_over_in_memory_as_the_write_would() {
+        let day = billing::days_from_civil;
+        let ended = store::BotBilling {
+            plan_code: "pro".into(),
+            plan_code_next: "free".into(),
+            seats_included: 3,
+            seats_included_next: 1,
+            paid_seats: 2,
+            paid_seats_next: 1,
+            seats_used: 2,
+            anchor_day: 24,
+            period: Period { start: day(2026, 10, 24), end: day(2026, 11, 24) },
+        };
+        // Two periods later: both roll-overs apply, landing on the period that contains today.
+        let today = day(2027, 1, 2);
+        let now = current_as_of(ended.clone(), today);
+        assert_eq!(now.period, Period { start: day(2026, 12, 24), end: day(2027, 1, 24) });
+        assert_eq!((now.plan_code.as_str(), now.seats_included, now.paid_seats), ("free", 1, 1));
+        assert_eq!((now.plan_code_next.as_str(), now.seats_included_next, now.paid_seats_next), ("free", 1, 1));
+        assert_eq!(now.seats_used, 2);
+        // A current period is left as it is.
+        let current = current_as_of(ended.clone(), day(2026, 11, 23));
+        assert_eq!((current.period, current.plan_code), (ended.period, ended.plan_code));
+    }
 }

@@ -1,3 +1,4 @@
+use crate::domain::audit::AuditAction;
 use crate::domain::billing;
 use crate::domain::input::BotName;
 use crate::domain::plan::DEFAULT_PLAN_CODE;
@@ -26,7 +27,7 @@ pub async fn create_bot(db: &Db, creator: UserId, name: &str) -> Result<BotId, A
         &mut *tx,
         bot,
         Some(creator),
-        "bot.created",
+        AuditAction::BotCreated,
         &format!(
             "Created the bot \"{}\" on the {} plan; the creator holds its first Inbox seat",
             name.as_str(),

@@ -1,12 +1,11 @@
 //! Team Manager: members, roles, seats, invitations and the audit log. Every write follows
 //! lock → load facts → ask the policy → write → audit, in one transaction.
 use super::{acting, actor_of};
+use crate::domain::audit::AuditAction;
 use crate::domain::input::Email;
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
-use crate::domain::views::{
-    AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, MemberPage, TeamView,
-};
+use crate::domain::views::{AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, MemberPage, TeamView};
 use crate::domain::{AppError, BotId, MemberId, Role, UserId};
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, team};
@@ -36,21 +35,7 @@ pub async fn team_view(
     let members = repo::members_page(&mut *conn, bot, member_page.search.as_deref(), offset, member_page.size).await?;
     let viewer_member_id = repo::member_id_of(&mut *conn, bot, user).await?.ok_or(AppError::NotFound)?;
     let owners = team::owner_count(&mut *conn, bot).await?;
-    let invitations = team::pending_invitations(&mut *conn, bot, now_ms())
-        .await?
-        .into_iter()
-        .map(|(id, email, role, with_seat, invited_by, created_at_ms, expires_at_ms)| {
-            Ok(InvitationView {
-                id,
-                email,
-                role: repo::parse_role(role)?,
-                with_seat: with_seat != 0,
-                invited_by,
-                created_at_ms,
-                expires_at_ms,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let invitations = team::pending_invitations(&mut *conn, bot, now_ms()).await?;
     Ok(TeamView {
         bot_id: bot,
         viewer: me.actor(),
@@ -117,14 +102,28 @@ pub async fn set_seat(
         if !team::seat_member(&mut *tx, bot, member).await? {
             return Ok(seats); // raced with another grant of the same seat: roll back, nothing changed
         }
-        audit::record(&mut *tx, bot, Some(user), "seat.granted", &format!("Gave {} an Inbox seat", target.name), now)
-            .await?;
+        audit::record(
+            &mut *tx,
+            bot,
+            Some(user),
+            AuditAction::SeatGranted,
+            &format!("Gave {} an Inbox seat", target.name),
+            now,
+        )
+        .await?;
     } else {
         if team::unseat_member(&mut *tx, bot, member).await? {
             team::release_pool_seat(&mut *tx, bot).await?;
         }
-        audit::record(&mut *tx, bot, Some(user), "seat.removed", &format!("Removed {}'s Inbox seat", target.name), now)
-            .await?;
+        audit::record(
+            &mut *tx,
+            bot,
+            Some(user),
+            AuditAction::SeatRemoved,
+            &format!("Removed {}'s Inbox seat", target.name),
+            now,
+        )
+        .await?;
     }
     let seats = team::seat_usage(&mut *tx, bot).await?;
     tx.commit().await?;
@@ -152,7 +151,7 @@ pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, ne
         team::set_seat_wanted(&mut *tx, member, false).await?;
     }
     team::set_role(&mut *tx, bot, member, new_role).await?;
-    audit::record(&mut *tx, bot, Some(user), "role.changed", &summary, now).await?;
+    audit::record(&mut *tx, bot, Some(user), AuditAction::RoleChanged, &summary, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -172,7 +171,7 @@ pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) 
         &mut *tx,
         bot,
         Some(user),
-        "member.removed",
+        AuditAction::MemberRemoved,
         &format!("Removed {} ({}) from the team", target.name, target.role.label()),
         now,
     )
@@ -230,7 +229,7 @@ pub async fn invite(
     if replaced > 0 {
         summary.push_str(" (replacing the earlier link)");
     }
-    audit::record(&mut *tx, bot, Some(user), "invitation.created", &summary, now).await?;
+    audit::record(&mut *tx, bot, Some(user), AuditAction::InvitationCreated, &summary, now).await?;
     tx.commit().await?;
     Ok(InvitationCreated {
         email: email.as_str().to_string(),
@@ -243,8 +242,15 @@ pub async fn revoke_invitation(db: &Db, user: UserId, bot: BotId, invitation: i6
     let now = now_ms();
     let (mut tx, _) = open_team_write(db, user, bot).await?;
     let email = team::revoke_invitation(&mut *tx, bot, invitation, now).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut *tx, bot, Some(user), "invitation.revoked", &format!("Revoked the invitation to {email}"), now)
-        .await?;
+    audit::record(
+        &mut *tx,
+        bot,
+        Some(user),
+        AuditAction::InvitationRevoked,
+        &format!("Revoked the invitation to {email}"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -306,7 +312,7 @@ pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<(Bo
             summary.push_str(" without the offered Inbox seat (none was free)");
         }
     }
-    audit::record(&mut *tx, record.bot, Some(user), "member.joined", &summary, now).await?;
+    audit::record(&mut *tx, record.bot, Some(user), AuditAction::MemberJoined, &summary, now).await?;
     tx.commit().await?;
     Ok((record.bot, record.role))
 }

@@ -93,7 +93,7 @@ test('copy the invitation link; role-true texts; a refused row action says so in
   // The link copies with one click.
   const viewerEmail = `viewer-${unique()}@example.com`;
   const viewerLink = await invite(page, botId, viewerEmail, 'Viewer');
-  await expect(page.getByText(/expires \d{4}-\d\d-\d\d/)).toBeVisible();
+  await expect(page.getByText(/expires \d{1,2}\s\w{3}\s\d{4} \d\d:\d\d UTC/)).toBeVisible();
   await page.getByRole('button', { name: 'Copy link' }).click();
   await expect(page.getByText('Copied.')).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(viewerLink);

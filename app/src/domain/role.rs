@@ -295,13 +295,13 @@ impl Role {
     }
 
     /// Where a member of this role lands in a bot: the first built section they may open,
-    /// else the bot list.
+    /// else the Inbox page, whose shell shows what their role opens and why the rest is closed.
     pub fn landing_path(self, bot: crate::domain::BotId) -> String {
         Tab::ALL
             .into_iter()
             .filter(|tab| self.can(tab.permission()))
             .find_map(|tab| tab.href(bot))
-            .unwrap_or_else(|| "/".to_string())
+            .unwrap_or_else(|| format!("/bots/{bot}/inbox"))
     }
 
     /// Only these roles may hold an Inbox seat.
@@ -401,7 +401,7 @@ mod tests {
         let bot = crate::domain::BotId(7);
         assert_eq!(Role::Agent.landing_path(bot), "/bots/7/inbox");
         assert_eq!(Role::Supervisor.landing_path(bot), "/bots/7/team");
-        assert_eq!(Role::Analyst.landing_path(bot), "/");
+        assert_eq!(Role::Analyst.landing_path(bot), "/bots/7/inbox", "no built section: the shell explains");
     }
 
     #[test]

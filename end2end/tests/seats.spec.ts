@@ -111,8 +111,10 @@ test('an Analyst: seat toggle disabled with its reason; cannot open Add-ons', as
   const email = `analyst-${unique()}@example.com`;
   const link = await createInvitation(page, botId, email, 'Analyst');
   const analyst = await acceptAsNewUser(browser, link, 'Ana Analyst', email);
-  // Analysts cannot open any built section yet, so joining lands on their bot list.
-  await expect(analyst.page.getByRole('link', { name: 'Numbers' })).toBeVisible();
+  // Analysts cannot open any built section yet: joining lands on the bot's shell, which says
+  // what their role opens.
+  await expect(analyst.page).toHaveURL(new RegExp(`/bots/${botId}/inbox$`));
+  await expect(analyst.page.getByText('Only Owners, Admins, Editors, Agents and Viewers can view the Inbox.')).toBeVisible();
 
   await page.goto(`/bots/${botId}/team`);
   await hydrated(page);
@@ -121,6 +123,7 @@ test('an Analyst: seat toggle disabled with its reason; cannot open Add-ons', as
   await expect(row).toContainText('Analysts cannot hold an Inbox seat.');
 
   const ana = analyst.page;
+  await ana.goto('/');
   await ana.getByRole('link', { name: 'Numbers' }).click();
   await expect(ana.locator('.tabs [aria-disabled="true"]', { hasText: 'Add-ons' })).toHaveAttribute(
     'title',

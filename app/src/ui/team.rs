@@ -305,12 +305,12 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                             </select>
                             <button type="submit" class="small secondary">"Change"</button>
                         </ActionForm>
-                        <RowError target=RowTarget::Role(member_id) viewer />
                     }
                         .into_any()
                 } else {
                     view! { <span>{member.role.label()}</span> }.into_any()
                 }}
+                <RowError target=RowTarget::Role(member_id) viewer />
             </td>
             <td class="seat-cell">
                 {if member.has_seat {
@@ -326,7 +326,6 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                             <input type="hidden" name="enable" value=enable.to_string() />
                             <button type="submit" class="small">{seat_label}</button>
                         </ActionForm>
-                        <RowError target=RowTarget::Seat(member_id) viewer />
                     }
                     .into_any(),
                     Err(denied) => view! {
@@ -340,6 +339,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                     }
                     .into_any(),
                 }}
+                <RowError target=RowTarget::Seat(member_id) viewer />
             </td>
             <td>{status}</td>
             <td>
@@ -357,7 +357,6 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                                 </ActionForm>
                             </div>
                         </details>
-                        <RowError target=RowTarget::Remove(member_id) viewer />
                     }
                     .into_any(),
                     Err(denied) => view! {
@@ -367,6 +366,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                     }
                     .into_any(),
                 }}
+                <RowError target=RowTarget::Remove(member_id) viewer />
             </td>
         </tr>
     }

@@ -1,5 +1,6 @@
 //! The Switchboard HTTP server: configuration, middleware and the router.
 pub mod config;
+mod inbox_http;
 mod middleware;
 
 /// Bounds on every request, so no client can hold the server's memory or workers without limit.
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .merge(inbox_http::routes())
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
@@ -116,5 +118,21 @@ pub async fn build_state(config: &Config) -> Result<AppState, Box<dyn std::error
 }
 
 pub fn state_for(db: Db, leptos_options: leptos::config::LeptosOptions, settings: Settings) -> AppState {
-    AppState { db, leptos_options, settings: Arc::new(settings) }
+    let hub = app::server::live::Hub::new(db.clone());
+    AppState { db, hub, leptos_options, settings: Arc::new(settings) }
+}
+
+/// Starts this process's background work on `state`: the outbox worker (delivers replies to
+/// API channels) and, on Postgres, the listener that wakes live streams for other processes'
+/// events.
+pub fn start_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
+    app::server::live::listen_postgres(state.hub.clone());
+    app::server::outbox::Worker {
+        db: state.db.clone(),
+        hub: state.hub.clone(),
+        signal: state.hub.outbox_signal(),
+        base_backoff_ms: 1000,
+        poll: std::time::Duration::from_secs(2),
+    }
+    .spawn()
 }

@@ -48,6 +48,7 @@ async fn serve() {
         }
     };
     spawn_housekeeping(&state);
+    switchboard::start_workers(&state);
 
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
         Ok(listener) => listener,
@@ -75,7 +76,7 @@ fn init_logging(json: bool) {
     if json { builder.json().init() } else { builder.init() }
 }
 
-/// Expired sessions and ended rate-limit windows are removed periodically.
+/// Expired sessions, ended rate-limit windows and old live events are removed periodically.
 fn spawn_housekeeping(state: &app::server::AppState) {
     let store = SqlSessionStore::new(state.db.clone());
     let db = state.db.clone();
@@ -86,8 +87,13 @@ fn spawn_housekeeping(state: &app::server::AppState) {
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(error = %err, "could not delete expired sessions");
             }
-            if let Err(err) = app::server::repo::rate_limits::prune(db.pool(), app::server::db::now_ms()).await {
+            let now = app::server::db::now_ms();
+            if let Err(err) = app::server::repo::rate_limits::prune(db.pool(), now).await {
                 tracing::warn!(error = %err, "could not prune rate limits");
+            }
+            // Live streams resume from the log for up to a day; a client away longer reloads.
+            if let Err(err) = app::server::repo::events::prune(db.pool(), now - 24 * 3600 * 1000).await {
+                tracing::warn!(error = %err, "could not prune live events");
             }
         }
     });

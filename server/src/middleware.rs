@@ -201,6 +201,9 @@ pub fn app_error(err: &app::domain::AppError) -> Response {
 /// render's script nonce (`app::server::context::page_security_policy`); everything else gets
 /// a policy that allows nothing to run.
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    // The customer chat page is made to be framed by the business's own site (its CSP says
+    // `frame-ancestors *`); everything else refuses framing.
+    let framable = req.uri().path().starts_with("/chat/");
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -209,7 +212,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
         );
     }
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !framable {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Invitation tokens travel in URLs: never tell another site which page linked to it.
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

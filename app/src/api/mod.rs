@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod billing;
 pub mod bots;
+pub mod inbox;
 pub mod team;
 
 /// Endpoints that answer without a session (everything else must answer 401).

@@ -16,6 +16,9 @@ pub enum AppError {
     /// 401 at log-in: the same answer for an unknown email and a wrong password.
     #[error("That email and password don't match an account.")]
     BadCredentials,
+    /// 401 on a signed endpoint (webhooks): the signature is missing, wrong or too old.
+    #[error("The request signature is missing, wrong or too old.")]
+    BadSignature,
     /// 402: the action needs an Inbox seat or more paid seats.
     #[error("{0}")]
     PaymentRequired(String),
@@ -56,7 +59,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest(_) => 400,
-            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::BadSignature => 401,
             AppError::PaymentRequired(_) => 402,
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,

@@ -1,7 +1,7 @@
 //! The Inbox's vocabulary: channels, conversation states, message kinds, list filters and the
 //! parsed inputs of its public and agent-facing endpoints. Pure; shared by server and browser.
 use super::error::AppError;
-use super::ids::{ConversationId, MessageId};
+use super::ids::{ChannelId, ConversationId, MemberId, MessageId, TeamId};
 use serde::{Deserialize, Serialize};
 
 /// An enum with one string form everywhere (database, wire, form values, tests): its `code()`.
@@ -111,7 +111,7 @@ pub enum Scope {
     Everyone,
     Mine,
     Unassigned,
-    Team(super::ids::TeamId),
+    Team(TeamId),
 }
 
 /// The text of a message: trimmed, 1–4,000 characters, no control characters but new lines
@@ -246,6 +246,93 @@ impl MessageView {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelView {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+    pub public_id: String,
+    pub outbound_url: Option<String>,
+}
+
+/// A secret is shown exactly once: when a channel is created or its secret rotated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSecret {
+    pub channel: ChannelView,
+    pub secret: String,
+}
+
+/// One row of the conversation list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub status: ConversationStatus,
+    pub banned: bool,
+    pub contact_name: String,
+    pub channel: ChannelKind,
+    pub channel_name: String,
+    /// Plain text, one line.
+    pub preview: String,
+    pub last_activity_ms: i64,
+    /// The customer's oldest unanswered message, if they are waiting.
+    pub waiting_since_ms: Option<i64>,
+    /// The customer asked for a person.
+    pub asked_for_agent: bool,
+    pub bot_paused: bool,
+    pub assignee: Option<(MemberId, String)>,
+    pub team: Option<(TeamId, String)>,
+    /// Customer messages the viewer has not read.
+    pub unread: i64,
+}
+
+/// A page of the list; `next` continues after its last row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    pub rows: Vec<ConversationSummary>,
+    pub next: Option<String>,
+}
+
+/// Someone a conversation can be assigned to, as the assign menu offers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssigneeOption {
+    pub member_id: MemberId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamOption {
+    pub team_id: TeamId,
+    pub name: String,
+}
+
+/// One conversation with its latest messages, for the conversation view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub summary: ConversationSummary,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// Pass as `before` for the previous page, if there are older messages.
+    pub older: Option<MessageId>,
+    /// Only seat holders with an eligible role: who the assign menu offers.
+    pub assignable: Vec<AssigneeOption>,
+    pub teams: Vec<TeamOption>,
+    /// The live event number this view is current as of (a stream resumes after it).
+    pub as_of_seq: i64,
+}
+
+/// The list cursor on the wire: "{last_activity_ms}.{id}".
+pub fn encode_cursor(activity_ms: i64, id: ConversationId) -> String {
+    format!("{activity_ms}.{id}")
+}
+
+pub fn decode_cursor(raw: &str) -> Result<(i64, ConversationId), AppError> {
+    let bad = || AppError::BadRequest("The page cursor is not valid.".into());
+    let (activity, id) = raw.split_once('.').ok_or_else(bad)?;
+    Ok((activity.parse().map_err(|_| bad())?, ConversationId(id.parse().map_err(|_| bad())?)))
+}
+
 #[cfg(test)]
 mod tests {
     // On the browser target the same tests run under wasm-bindgen-test (in Node).
@@ -312,6 +399,15 @@ mod tests {
         assert_eq!(optional_field(Some("   "), 80), None);
         assert_eq!(optional_field(None, 80), None);
         assert_eq!(optional_field(Some("abcdef"), 3).as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn list_cursors_round_trip_and_refuse_garbage() {
+        let raw = encode_cursor(1_700_000_000_123, ConversationId(42));
+        assert_eq!(decode_cursor(&raw).unwrap(), (1_700_000_000_123, ConversationId(42)));
+        for bad in ["", "12", "a.b", "1.2.3", "1."] {
+            assert!(decode_cursor(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

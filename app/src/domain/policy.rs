@@ -239,6 +239,15 @@ pub fn can_set_seat(actor: Option<&Actor>, target: Role, enable: bool, seats: &S
     Ok(())
 }
 
+pub fn can_view_channels(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ViewChannels).map(drop)
+}
+
+/// Creating API channels, rotating their secrets, changing their outbound URL.
+pub fn can_manage_channels(actor: Option<&Actor>) -> Result<(), Denied> {
+    requires(actor, Permission::ManageChannels).map(drop)
+}
+
 pub fn can_view_billing(actor: Option<&Actor>) -> Result<(), Denied> {
     requires(actor, Permission::ViewBilling).map(drop)
 }

@@ -33,6 +33,12 @@ pub async fn session() -> Result<Session, AppError> {
 pub async fn signed_in_user() -> Result<(AppState, UserId), AppError> {
     let state = state()?;
     let session = session().await?;
+    let user = user_of_session(&session, &state).await?;
+    Ok((state, user))
+}
+
+/// The signed-in user of `session` (for handlers outside server functions, like live streams).
+pub async fn user_of_session(session: &Session, state: &AppState) -> Result<UserId, AppError> {
     let user: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
     let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(session_error)?;
     let (Some(user), Some(signed_in_at)) = (user, signed_in_at) else {
@@ -42,7 +48,7 @@ pub async fn signed_in_user() -> Result<(AppState, UserId), AppError> {
         session.flush().await.map_err(session_error)?;
         return Err(AppError::Unauthenticated);
     }
-    Ok((state, UserId(user)))
+    Ok(UserId(user))
 }
 
 /// Whether the session belongs to a signed-in user (a cheap pre-check; server functions

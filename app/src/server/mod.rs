@@ -1,9 +1,12 @@
 //! Server-only code: database, sessions, repositories and services.
 pub mod context;
 pub mod db;
+pub mod live;
+pub mod outbox;
 pub mod password;
 pub mod rate_limit;
 pub mod repo;
+pub mod secrets;
 pub mod services;
 pub mod session_store;
 pub mod state;

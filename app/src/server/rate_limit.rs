@@ -28,6 +28,10 @@ pub enum Bucket<'a> {
     LogInFromAddress(&'a str),
     LogInAsEmail(&'a str),
     InvitationPreviewFromAddress(&'a str),
+    WebhookToChannel(&'a str),
+    WidgetStartFromAddress(&'a str),
+    WidgetFromAddress(&'a str),
+    WidgetFromVisitor(&'a str),
 }
 
 impl Bucket<'_> {
@@ -38,6 +42,10 @@ impl Bucket<'_> {
             Bucket::LogInFromAddress(ip) => format!("log_in:ip:{ip}"),
             Bucket::LogInAsEmail(email) => format!("log_in:email:{email}"),
             Bucket::InvitationPreviewFromAddress(ip) => format!("invitation:ip:{ip}"),
+            Bucket::WebhookToChannel(channel) => format!("webhook:channel:{channel}"),
+            Bucket::WidgetStartFromAddress(ip) => format!("widget_start:ip:{ip}"),
+            Bucket::WidgetFromAddress(ip) => format!("widget:ip:{ip}"),
+            Bucket::WidgetFromVisitor(visitor) => format!("widget:visitor:{visitor}"),
         }
     }
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// This process's live-update fan-out and outbox wake-up.
+    pub hub: super::live::Hub,
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
 }
@@ -58,6 +60,14 @@ pub struct Limits {
     pub log_in_per_email: Limit,
     /// Invitation link previews per client address (the links themselves are unguessable).
     pub invitation_preview_per_address: Limit,
+    /// Webhook deliveries per API channel (signed; the limit only stops a runaway connector).
+    pub webhook_per_channel: Limit,
+    /// New widget chat sessions per client address.
+    pub widget_start_per_address: Limit,
+    /// Widget messages, typing and hand-overs per client address (a whole office behind one).
+    pub widget_per_address: Limit,
+    /// Widget messages and typing per visitor.
+    pub widget_per_visitor: Limit,
 }
 
 impl Default for Limits {
@@ -69,6 +79,10 @@ impl Default for Limits {
             log_in_per_address: Limit::per(30, 15 * MINUTE),
             log_in_per_email: Limit::per(100, 60 * MINUTE),
             invitation_preview_per_address: Limit::per(60, MINUTE),
+            webhook_per_channel: Limit::per(60_000, MINUTE),
+            widget_start_per_address: Limit::per(30, 60 * MINUTE),
+            widget_per_address: Limit::per(600, MINUTE),
+            widget_per_visitor: Limit::per(60, MINUTE),
         }
     }
 }

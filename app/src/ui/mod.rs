@@ -6,6 +6,8 @@ mod bot;
 mod home;
 mod invite;
 mod team;
+#[cfg(feature = "ssr")]
+pub mod widget;
 mod widgets;
 
 use crate::api::auth::{LogIn, LogOut, SignUp, current_session};

@@ -4,6 +4,7 @@
 #![cfg(feature = "ssr")]
 #![allow(dead_code)]
 mod billing;
+mod inbox;
 mod services;
 mod support;
 mod team;

@@ -2,6 +2,9 @@
 //! Functions take any executor so services can run them on the pool or inside a transaction.
 pub mod audit;
 pub mod billing;
+pub mod events;
+pub mod inbox;
+pub mod outbox;
 pub mod rate_limits;
 pub mod team;
 
@@ -296,4 +299,8 @@ pub async fn member_id_of<'c>(
         .fetch_optional(db)
         .await?;
     Ok(id.map(MemberId))
+}
+
+pub async fn bot_name<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM bots WHERE id = $1").bind(bot.0).fetch_optional(db).await
 }

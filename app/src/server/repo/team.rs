@@ -53,6 +53,32 @@ pub async fn member_in_bot<'c>(
     }))
 }
 
+/// The member of `bot` that `user` is, if any.
+pub async fn member_of_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    user: UserId,
+) -> Result<Option<MemberFacts>, sqlx::Error> {
+    let row: Option<MemberFactsRow> = sqlx::query_as(
+        r#"
+        SELECT m.id, m.user_id, u.name, m.role, m.has_seat
+        FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.user_id = $1 AND m.bot_id = $2
+        "#,
+    )
+    .bind(user.0)
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| MemberFacts {
+        id: row.id,
+        user_id: row.user_id,
+        name: row.name,
+        role: row.role,
+        has_seat: flag(row.has_seat),
+    }))
+}
+
 #[derive(sqlx::FromRow)]
 struct SeatPoolRow {
     seats_used: i64,

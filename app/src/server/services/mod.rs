@@ -3,6 +3,9 @@
 pub mod accounts;
 pub mod billing;
 pub mod bots;
+pub mod channels;
+pub mod inbox;
+pub mod intake;
 pub mod team;
 
 use crate::domain::policy::Actor;

@@ -2,13 +2,14 @@
 //! lock → load facts → ask the policy → write → audit, in one transaction.
 use super::{acting, actor_of};
 use crate::domain::audit::AuditAction;
+use crate::domain::events::LiveEvent;
 use crate::domain::input::Email;
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::views::{AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, MemberPage, TeamView};
 use crate::domain::{AppError, BotId, MemberId, Role, UserId};
 use crate::server::db::{Db, now_ms};
-use crate::server::repo::{self, audit, team};
+use crate::server::repo::{self, audit, events, inbox, team};
 use blake2::{Blake2s256, Digest};
 use sqlx::{Any, Transaction};
 
@@ -112,6 +113,8 @@ pub async fn set_seat(
         )
         .await?;
     } else {
+        // Nobody holds a conversation without a seat.
+        policy::holds_nothing(&target.name, inbox::open_held_by(&mut *tx, member).await?)?;
         if team::unseat_member(&mut *tx, bot, member).await? {
             team::release_pool_seat(&mut *tx, bot).await?;
         }
@@ -125,9 +128,21 @@ pub async fn set_seat(
         )
         .await?;
     }
+    member_changed(db, &mut tx, bot, member).await?;
     let seats = team::seat_usage(&mut *tx, bot).await?;
     tx.commit().await?;
     Ok(seats)
+}
+
+/// Tells the member's open live streams to re-check their rights.
+async fn member_changed(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    bot: BotId,
+    member: MemberId,
+) -> Result<(), AppError> {
+    events::append(tx, db.backend(), bot, &LiveEvent::MemberChanged { member }).await?;
+    Ok(())
 }
 
 /// Changes a member's role. A seat holder moved to a role that cannot hold a seat loses the
@@ -142,6 +157,9 @@ pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, ne
     let owners = team::owner_count(&mut *tx, bot).await?;
     policy::keeps_an_owner(owners, target.role, Some(new_role))?;
     let mut summary = format!("Changed {}'s role from {} to {}", target.name, target.role.label(), new_role.label());
+    if !new_role.seat_eligible() {
+        policy::holds_nothing(&target.name, inbox::open_held_by(&mut *tx, member).await?)?;
+    }
     // Seat first: the database refuses a seat on a role that cannot hold one.
     if target.has_seat && !new_role.seat_eligible() && team::unseat_member(&mut *tx, bot, member).await? {
         team::release_pool_seat(&mut *tx, bot).await?;
@@ -152,6 +170,7 @@ pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, ne
     }
     team::set_role(&mut *tx, bot, member, new_role).await?;
     audit::record(&mut *tx, bot, Some(user), AuditAction::RoleChanged, &summary, now).await?;
+    member_changed(db, &mut tx, bot, member).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -162,7 +181,8 @@ pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) 
     policy::can_remove_member(me.as_ref(), target.role)?;
     let owners = team::owner_count(&mut *tx, bot).await?;
     policy::keeps_an_owner(owners, target.role, None)?;
-    // Conversations do not exist yet; when they do, the member's open ones are reassigned here.
+    policy::holds_nothing(&target.name, inbox::open_held_by(&mut *tx, member).await?)?;
+    inbox::release_closed_held_by(&mut *tx, member).await?;
     if target.has_seat {
         team::release_pool_seat(&mut *tx, bot).await?;
     }
@@ -176,6 +196,7 @@ pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) 
         now,
     )
     .await?;
+    member_changed(db, &mut tx, bot, member).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,507 @@
+//! The Inbox for members: the conversation list, the conversation view, and every action on a
+//! conversation. Reads check the role (`can_view_inbox`); actions follow lock → load the actor
+//! fresh → ask the policy → write → append live events, in one transaction, and wake this
+//! process's streams after the commit.
+use crate::domain::events::LiveEvent;
+use crate::domain::ids::{ConversationId, MessageId, TeamId};
+use crate::domain::inbox::{
+    AssigneeOption, ChannelKind, ConversationPage, ConversationStatus, ConversationSummary, Delivery, IdempotencyKey,
+    MessageKind, MessageText, MessageView, Scope, StatusFilter, TeamOption, ThreadView, decode_cursor, encode_cursor,
+};
+use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::{AppError, BotId, MemberId, UserId};
+use crate::server::db::{Db, flag, now_ms};
+use crate::server::live::Hub;
+use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
+use crate::server::repo::{events, team};
+use sqlx::{Any, Transaction};
+
+pub const LIST_PAGE_SIZE: i64 = 50;
+pub const THREAD_PAGE_SIZE: i64 = 50;
+
+/// The acting member of a bot, loaded fresh for every request.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub member: MemberId,
+    pub name: String,
+    pub actor: Actor,
+}
+
+pub(crate) async fn acting_member(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    bot: BotId,
+) -> Result<Option<Acting>, sqlx::Error> {
+    Ok(team::member_of_user(conn, bot, user).await?.map(|m| Acting {
+        member: m.id,
+        name: m.name,
+        actor: Actor { role: m.role, has_seat: m.has_seat },
+    }))
+}
+
+fn actor(acting: &Option<Acting>) -> Option<&Actor> {
+    acting.as_ref().map(|a| &a.actor)
+}
+
+/// A page of the conversation list. Every member who may view the Inbox sees every
+/// conversation of the bot; the filters only narrow it.
+pub async fn list(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    status: StatusFilter,
+    scope: Scope,
+    after: Option<&str>,
+) -> Result<ConversationPage, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let me = acting_member(&mut conn, user, bot).await?;
+    policy::can_view_inbox(actor(&me))?;
+    let me = me.ok_or(AppError::NotFound)?;
+    if let Scope::Team(team) = scope {
+        repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
+    }
+    let after = after.map(decode_cursor).transpose()?.map(|(activity, id)| ListCursor { activity, id: id.0 });
+    let query = ListQuery { bot, viewer: me.member, status, scope, after, limit: LIST_PAGE_SIZE + 1 };
+    let mut rows = repo::list_page(&mut *conn, &query).await?;
+    let more = rows.len() as i64 > LIST_PAGE_SIZE;
+    rows.truncate(LIST_PAGE_SIZE as usize);
+    let next = if more { rows.last().map(|r| encode_cursor(r.last_activity_at, ConversationId(r.id))) } else { None };
+    Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next })
+}
+
+fn summary(row: ListRow) -> ConversationSummary {
+    ConversationSummary {
+        id: ConversationId(row.id),
+        status: row.status,
+        banned: flag(row.banned),
+        contact_name: if row.contact_name.is_empty() { "Visitor".to_string() } else { row.contact_name },
+        channel: row.channel_kind,
+        channel_name: row.channel_name,
+        preview: row.last_preview,
+        last_activity_ms: row.last_activity_at,
+        waiting_since_ms: row.waiting_since,
+        asked_for_agent: row.handover_at.is_some(),
+        bot_paused: flag(row.bot_paused),
+        assignee: row.assignee_id.zip(row.assignee_name).map(|(id, name)| (MemberId(id), name)),
+        team: row.team_id.zip(row.team_name).map(|(id, name)| (TeamId(id), name)),
+        unread: row.unread,
+    }
+}
+
+/// One conversation with a page of its messages (the latest unless `before`); opening the
+/// latest page marks it read for the viewer.
+pub async fn thread(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    before: Option<MessageId>,
+) -> Result<ThreadView, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let me = acting_member(&mut conn, user, bot).await?;
+    policy::can_view_inbox(actor(&me))?;
+    let me = me.ok_or(AppError::NotFound)?;
+    let as_of_seq = events::latest(&mut *conn, bot).await?;
+    let facts = repo::conversation_in_bot(&mut *conn, bot, conversation).await?.ok_or(AppError::NotFound)?;
+    let mut messages = repo::messages_page(&mut *conn, conversation, before, false, THREAD_PAGE_SIZE + 1).await?;
+    let older = if messages.len() as i64 > THREAD_PAGE_SIZE {
+        messages.remove(0);
+        messages.first().map(|m| m.id)
+    } else {
+        None
+    };
+    if before.is_none() {
+        if let Some(last) = messages.last() {
+            repo::mark_read(&mut *conn, me.member, conversation, last.id).await?;
+        }
+    }
+    let summary_row = summary_of(&mut conn, bot, me.member, conversation).await?;
+    let assignable = repo::members_for_assignment(&mut *conn, bot)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            policy::can_act(Some(&Actor { role: m.role, has_seat: flag(m.has_seat) }), InboxAction::BeAssigned).is_ok()
+        })
+        .map(|m| AssigneeOption { member_id: m.id, name: m.name })
+        .collect();
+    let teams = repo::teams_of_bot(&mut *conn, bot)
+        .await?
+        .into_iter()
+        .map(|t| TeamOption { team_id: t.id, name: t.name })
+        .collect();
+    let contact = repo::contact_in_bot(&mut *conn, bot, facts.contact_id).await?.ok_or(AppError::NotFound)?;
+    Ok(ThreadView {
+        summary: summary_row,
+        contact_email: contact.email,
+        contact_phone: contact.phone,
+        messages,
+        older,
+        assignable,
+        teams,
+        as_of_seq,
+    })
+}
+
+async fn summary_of(
+    conn: &mut sqlx::AnyConnection,
+    bot: BotId,
+    viewer: MemberId,
+    conversation: ConversationId,
+) -> Result<ConversationSummary, AppError> {
+    let row = repo::list_row(&mut *conn, bot, viewer, conversation).await?.ok_or(AppError::NotFound)?;
+    Ok(summary(row))
+}
+
+/// An action on one conversation: the bot locked, the actor loaded and allowed `action`, the
+/// conversation loaded from *this* bot.
+async fn open_action(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    action: InboxAction,
+) -> Result<(Transaction<'static, Any>, Acting, repo::ConversationFacts), AppError> {
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let me = acting_member(&mut tx, user, bot).await?;
+    policy::can_act(actor(&me), action)?;
+    let me = me.ok_or(AppError::NotFound)?;
+    let facts = repo::conversation_in_bot(&mut *tx, bot, conversation).await?.ok_or(AppError::NotFound)?;
+    Ok((tx, me, facts))
+}
+
+/// Adds a message inside an open action and records the live events for it.
+async fn add_message(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    facts: &repo::ConversationFacts,
+    message: NewMessage<'_>,
+    now: i64,
+) -> Result<Option<MessageView>, AppError> {
+    let Some(stored) = repo::insert_message(&mut **tx, &message, now).await? else { return Ok(None) };
+    repo::record_message(
+        &mut **tx,
+        facts.id,
+        stored.id,
+        stored.kind,
+        &crate::domain::inbox::preview_of(&stored.body),
+        now,
+    )
+    .await?;
+    if !facts.is_banned() {
+        events::append(tx, db.backend(), facts.bot_id, &LiveEvent::MessageAdded { message: stored.clone() }).await?;
+        events::append(tx, db.backend(), facts.bot_id, &LiveEvent::ConversationChanged { conversation: facts.id })
+            .await?;
+    }
+    Ok(Some(stored))
+}
+
+/// A system event in the thread ("Closed by Ali").
+async fn system_event(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    facts: &repo::ConversationFacts,
+    text: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let message = NewMessage {
+        bot: facts.bot_id,
+        conversation: facts.id,
+        channel: facts.channel_id,
+        kind: MessageKind::System,
+        body: text,
+        author: None,
+        author_name: "",
+        provider_message_id: None,
+        idempotency_key: None,
+        delivery: Delivery::None,
+    };
+    add_message(db, tx, facts, message, now).await?;
+    Ok(())
+}
+
+async fn commit(tx: Transaction<'static, Any>, hub: &Hub, bot: BotId) -> Result<(), AppError> {
+    tx.commit().await?;
+    hub.wake(bot);
+    Ok(())
+}
+
+/// What to write: a reply to the customer or an internal note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compose {
+    Reply,
+    Note,
+}
+
+/// A reply or note, idempotent on the client's key: the same key with the same text returns
+/// the message already stored (a double submit, a retry after a dropped connection); the same
+/// key with other text is refused. A reply on an API channel is committed together with its
+/// outbox row; the outbox worker delivers it.
+pub async fn compose(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    what: Compose,
+    body: &str,
+    key: &str,
+) -> Result<MessageView, AppError> {
+    let text = MessageText::parse(body)?;
+    let key = IdempotencyKey::parse(key)?;
+    let action = match what {
+        Compose::Reply => InboxAction::Reply,
+        Compose::Note => InboxAction::InternalNote,
+    };
+    let now = now_ms();
+    let (mut tx, me, facts) = open_action(db, user, bot, conversation, action).await?;
+    if let Some(existing) = repo::message_by_key(&mut *tx, conversation, key.as_str()).await? {
+        return if existing.author == Some(me.member) && existing.message.body == text.as_str() {
+            Ok(existing.message)
+        } else {
+            Err(AppError::Conflict("This request key was already used for another message.".into()))
+        };
+    }
+    let (kind, delivery) = match (what, facts.channel_kind) {
+        (Compose::Note, _) => (MessageKind::Note, Delivery::None),
+        (Compose::Reply, ChannelKind::Api) => (MessageKind::Agent, Delivery::Pending),
+        (Compose::Reply, ChannelKind::Widget) => (MessageKind::Agent, Delivery::None),
+    };
+    let message = NewMessage {
+        bot,
+        conversation,
+        channel: facts.channel_id,
+        kind,
+        body: text.as_str(),
+        author: Some(me.member),
+        author_name: &me.name,
+        provider_message_id: None,
+        idempotency_key: Some(key.as_str()),
+        delivery,
+    };
+    let stored = add_message(db, &mut tx, &facts, message, now)
+        .await?
+        .ok_or_else(|| AppError::Conflict("This request key was already used for another message.".into()))?;
+    if what == Compose::Reply {
+        // Replying is taking over: the conversation is with a person now.
+        if facts.status == ConversationStatus::Bot {
+            repo::set_status(&mut *tx, conversation, ConversationStatus::Open).await?;
+        }
+        if !facts.is_bot_paused() {
+            repo::set_bot_paused(&mut *tx, conversation, true).await?;
+        }
+        if delivery == Delivery::Pending {
+            crate::server::repo::outbox::enqueue(&mut *tx, bot, stored.id, now).await?;
+        }
+    }
+    commit(tx, hub, bot).await?;
+    if delivery == Delivery::Pending {
+        hub.outbox_queued();
+    }
+    Ok(stored)
+}
+
+/// Close or reopen.
+pub async fn set_closed(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    closed: bool,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let (mut tx, me, facts) = open_action(db, user, bot, conversation, InboxAction::Resolve).await?;
+    let target = if closed { ConversationStatus::Closed } else { ConversationStatus::Open };
+    if facts.status == target {
+        return Ok(());
+    }
+    repo::set_status(&mut *tx, conversation, target).await?;
+    let text = if closed { format!("Closed by {}", me.name) } else { format!("Reopened by {}", me.name) };
+    system_event(db, &mut tx, &facts, &text, now).await?;
+    commit(tx, hub, bot).await
+}
+
+/// Ban or unban the conversation's contact: all their conversations move to (or out of) Banned.
+pub async fn set_banned(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    banned: bool,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let (mut tx, me, mut facts) = open_action(db, user, bot, conversation, InboxAction::Ban).await?;
+    if facts.is_banned() == banned {
+        return Ok(());
+    }
+    repo::set_contact_banned(&mut tx, bot, facts.contact_id, banned).await?;
+    facts.banned = i64::from(banned);
+    let text =
+        if banned { format!("Contact banned by {}", me.name) } else { format!("Contact unbanned by {}", me.name) };
+    system_event(db, &mut tx, &facts, &text, now).await?;
+    // The list moves the row whichever way it went.
+    events::append(&mut tx, db.backend(), bot, &LiveEvent::ConversationChanged { conversation }).await?;
+    commit(tx, hub, bot).await
+}
+
+/// Take over from the bot (pause it) or hand back to it.
+pub async fn set_bot_paused(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    paused: bool,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let (mut tx, me, facts) = open_action(db, user, bot, conversation, InboxAction::PauseBot).await?;
+    if facts.is_bot_paused() == paused {
+        return Ok(());
+    }
+    repo::set_bot_paused(&mut *tx, conversation, paused).await?;
+    let text = if paused {
+        if facts.status == ConversationStatus::Bot {
+            repo::set_status(&mut *tx, conversation, ConversationStatus::Open).await?;
+        }
+        format!("Bot paused by {} — a person is answering", me.name)
+    } else {
+        format!("Handed back to the bot by {}", me.name)
+    };
+    system_event(db, &mut tx, &facts, &text, now).await?;
+    commit(tx, hub, bot).await
+}
+
+/// Assign to a seat-holding teammate, or unassign (`None`).
+pub async fn assign_member(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    assignee: Option<MemberId>,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let (mut tx, me, facts) = open_action(db, user, bot, conversation, InboxAction::Assign).await?;
+    if facts.assignee() == assignee {
+        return Ok(());
+    }
+    let text = match assignee {
+        Some(member) => {
+            let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
+            let target_actor = Actor { role: target.role, has_seat: target.has_seat };
+            policy::can_assign_to(Some(&me.actor), &target_actor, &target.name)?;
+            if member == me.member {
+                format!("{} took the conversation", me.name)
+            } else {
+                format!("Assigned to {} by {}", target.name, me.name)
+            }
+        }
+        None => format!("Unassigned by {}", me.name),
+    };
+    repo::set_assignee(&mut *tx, conversation, assignee).await?;
+    system_event(db, &mut tx, &facts, &text, now).await?;
+    commit(tx, hub, bot).await
+}
+
+/// Assign to a team's queue (clearing the person), or take it off the team (`None`).
+pub async fn assign_team(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    team_id: Option<TeamId>,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let (mut tx, me, facts) = open_action(db, user, bot, conversation, InboxAction::Assign).await?;
+    let text = match team_id {
+        Some(team) => {
+            let team = repo::team_in_bot(&mut *tx, bot, team).await?.ok_or(AppError::NotFound)?;
+            format!("Assigned to the {} team by {}", team.name, me.name)
+        }
+        None => format!("Removed from its team by {}", me.name),
+    };
+    if facts.team() == team_id && facts.assignee().is_none() {
+        return Ok(());
+    }
+    repo::set_team(&mut *tx, conversation, team_id).await?;
+    system_event(db, &mut tx, &facts, &text, now).await?;
+    commit(tx, hub, bot).await
+}
+
+/// Queue a failed API-channel reply for delivery again.
+pub async fn retry_delivery(db: &Db, hub: &Hub, user: UserId, bot: BotId, message: MessageId) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let me = acting_member(&mut tx, user, bot).await?;
+    policy::can_act(actor(&me), InboxAction::Reply)?;
+    let stored = repo::message_in_bot(&mut *tx, bot, message).await?.ok_or(AppError::NotFound)?;
+    if stored.delivery != Delivery::Failed {
+        return Err(AppError::Conflict("Only a reply whose delivery failed can be retried.".into()));
+    }
+    crate::server::repo::outbox::retry(&mut *tx, message, now).await?;
+    repo::set_delivery(&mut *tx, message, Delivery::Pending).await?;
+    let event =
+        LiveEvent::DeliveryChanged { conversation: stored.conversation_id, message, delivery: Delivery::Pending };
+    events::append(&mut tx, db.backend(), bot, &event).await?;
+    commit(tx, hub, bot).await?;
+    hub.outbox_queued();
+    Ok(())
+}
+
+/// "Mona is typing…" for everyone else viewing the conversation (and the customer, for replies).
+pub async fn typing(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+) -> Result<(), AppError> {
+    let (mut tx, me, facts) = open_action(db, user, bot, conversation, InboxAction::Reply).await?;
+    let event = LiveEvent::Typing { conversation: facts.id, name: me.name.clone(), customer: false };
+    events::append(&mut tx, db.backend(), bot, &event).await?;
+    commit(tx, hub, bot).await
+}
+
+/// Who else has this conversation open, and whether a seat holder is online.
+pub async fn mark_presence(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    viewing: Option<ConversationId>,
+) -> Result<Vec<String>, AppError> {
+    let now = now_ms();
+    let mut conn = db.pool().acquire().await?;
+    let me = acting_member(&mut conn, user, bot).await?;
+    policy::can_view_inbox(actor(&me))?;
+    let me = me.ok_or(AppError::NotFound)?;
+    if let Some(conversation) = viewing {
+        repo::conversation_in_bot(&mut *conn, bot, conversation).await?.ok_or(AppError::NotFound)?;
+    }
+    repo::touch_presence(&mut *conn, bot, me.member, viewing, now).await?;
+    match viewing {
+        Some(conversation) => Ok(repo::viewers_of(&mut *conn, conversation, now - PRESENCE_WINDOW_MS)
+            .await?
+            .into_iter()
+            .filter(|name| *name != me.name)
+            .collect()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A member counts as online for this long after their Inbox last checked in.
+pub const PRESENCE_WINDOW_MS: i64 = 60_000;
+
+/// May `user` follow `bot`'s live stream? Returns their member id (to spot changes to
+/// themselves on the stream).
+pub async fn stream_access(db: &Db, user: UserId, bot: BotId) -> Result<MemberId, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let me = acting_member(&mut conn, user, bot).await?;
+    policy::can_view_inbox(actor(&me))?;
+    let me = me.ok_or(AppError::NotFound)?;
+    repo::touch_presence(&mut *conn, bot, me.member, None, now_ms()).await?;
+    Ok(me.member)
+}

@@ -1,0 +1,437 @@
+//! Messages arriving from customers: signed webhooks of API channels and the website widget.
+//! Both end in `record_inbound`, which stores a message at most once per provider message id
+//! (the unique constraint decides, so concurrent redeliveries store one) and answers only
+//! after the commit.
+use crate::domain::events::LiveEvent;
+use crate::domain::ids::ConversationId;
+use crate::domain::inbox::{
+    ChannelKind, ConversationStatus, CustomerMessage, Delivery, MessageKind, MessageText, optional_field, preview_of,
+};
+use crate::domain::{AppError, BotId};
+use crate::server::db::{Db, now_ms};
+use crate::server::live::Hub;
+use crate::server::repo::events;
+use crate::server::repo::inbox::{self as repo, ChannelRow, ContactDetails, NewConversation, NewMessage};
+use crate::server::secrets;
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Transaction};
+
+/// How far a webhook's timestamp may be from our clock (replays older than this are refused).
+pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
+
+/// The JSON body of `POST /hooks/{channel}` (documented in README).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundWebhook {
+    /// The provider's id for this message: a redelivery with the same id stores nothing new.
+    pub message_id: String,
+    pub contact: InboundContact,
+    pub text: String,
+    /// "customer" (default) or "bot" — a connector may report what the bot answered.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The customer asked for a person: the conversation moves to the Inbox.
+    #[serde(default)]
+    pub handover: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundContact {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// The answer to an accepted webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestReceipt {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    /// True when this provider message id was already stored (nothing new was written).
+    pub duplicate: bool,
+}
+
+/// What arrives, after parsing.
+struct Inbound<'a> {
+    channel: &'a ChannelRow,
+    contact: ContactDetails<'a>,
+    text: MessageText,
+    from_bot: bool,
+    provider_message_id: &'a str,
+    handover: bool,
+}
+
+fn bad_signature() -> AppError {
+    AppError::BadSignature
+}
+
+/// Verifies and stores one webhook delivery. `timestamp` and `signature` are the
+/// `X-Switchboard-Timestamp` and `X-Switchboard-Signature` headers; `body` the raw bytes.
+pub async fn ingest_webhook(
+    db: &Db,
+    hub: &Hub,
+    channel_public_id: &str,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<IngestReceipt, AppError> {
+    let channel = repo::channel_by_public_id(db.pool(), channel_public_id).await?.ok_or(AppError::NotFound)?;
+    if channel.kind != ChannelKind::Api {
+        return Err(AppError::NotFound);
+    }
+    let timestamp: i64 = timestamp.and_then(|t| t.trim().parse().ok()).ok_or_else(bad_signature)?;
+    let signature = signature.map(|s| s.trim().trim_start_matches("sha256=")).ok_or_else(bad_signature)?;
+    if (now_ms() / 1000 - timestamp).abs() > SIGNATURE_TOLERANCE_SECS
+        || !secrets::verify_webhook(&channel.secret, timestamp, body, signature)
+    {
+        return Err(bad_signature());
+    }
+    let hook: InboundWebhook = serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("The body is not a valid message: {e}.")))?;
+    let provider_message_id = hook.message_id.trim();
+    let external_id = hook.contact.id.trim();
+    if provider_message_id.is_empty() || provider_message_id.len() > 200 {
+        return Err(AppError::invalid("message_id", "message_id must be 1–200 characters."));
+    }
+    if external_id.is_empty() || external_id.len() > 200 {
+        return Err(AppError::invalid("contact.id", "contact.id must be 1–200 characters."));
+    }
+    let from_bot = match hook.from.as_deref() {
+        None | Some("customer") => false,
+        Some("bot") => true,
+        Some(_) => return Err(AppError::invalid("from", "from must be \"customer\" or \"bot\".")),
+    };
+    let name = optional_field(hook.contact.name.as_deref(), 80);
+    let email = optional_field(hook.contact.email.as_deref(), 254);
+    let phone = optional_field(hook.contact.phone.as_deref(), 40);
+    let inbound = Inbound {
+        channel: &channel,
+        contact: ContactDetails {
+            external_id,
+            name: name.as_deref(),
+            email: email.as_deref(),
+            phone: phone.as_deref(),
+        },
+        text: MessageText::parse(&hook.text)?,
+        from_bot,
+        provider_message_id,
+        handover: hook.handover,
+    };
+    let outcome = record_inbound(db, hub, &inbound).await?;
+    Ok(IngestReceipt {
+        message_id: outcome.message.id.0,
+        conversation_id: outcome.conversation.0,
+        duplicate: outcome.duplicate,
+    })
+}
+
+struct Recorded {
+    message: CustomerMessage,
+    conversation: ConversationId,
+    duplicate: bool,
+}
+
+/// The one path every inbound message takes: lock the bot, find or create the contact and its
+/// current conversation (a closed one is history: a new conversation starts), store the
+/// message unless its provider id is known, record the events, commit, wake the streams.
+async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Recorded, AppError> {
+    let now = now_ms();
+    let channel = inbound.channel;
+    let bot = channel.bot_id;
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    if let Some(existing) = repo::message_by_provider_id(&mut *tx, channel.id, inbound.provider_message_id).await? {
+        return Ok(duplicate(existing));
+    }
+    let contact = repo::upsert_contact(&mut *tx, bot, channel.id, &inbound.contact, now).await?;
+    let current =
+        repo::latest_conversation_of(&mut *tx, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let facts = match current {
+        Some(facts) => facts,
+        None => {
+            let new = NewConversation {
+                bot,
+                channel: channel.id,
+                contact: contact.id,
+                status: if inbound.handover { ConversationStatus::Open } else { ConversationStatus::Bot },
+                banned: contact.is_banned(),
+                handover_at: inbound.handover.then_some(now),
+            };
+            let id = repo::insert_conversation(&mut *tx, &new, now).await?;
+            repo::conversation_in_bot(&mut *tx, bot, id).await?.ok_or(AppError::Internal)?
+        }
+    };
+    let kind = if inbound.from_bot { MessageKind::Bot } else { MessageKind::Customer };
+    let message = NewMessage {
+        bot,
+        conversation: facts.id,
+        channel: channel.id,
+        kind,
+        body: inbound.text.as_str(),
+        author: None,
+        author_name: "",
+        provider_message_id: Some(inbound.provider_message_id),
+        idempotency_key: None,
+        delivery: Delivery::None,
+    };
+    let Some(stored) = repo::insert_message(&mut *tx, &message, now).await? else {
+        // Lost a race with a concurrent delivery of the same id (the constraint held).
+        drop(tx);
+        let existing = repo::message_by_provider_id(db.pool(), channel.id, inbound.provider_message_id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        return Ok(duplicate(existing));
+    };
+    repo::record_message(&mut *tx, facts.id, stored.id, kind, &preview_of(&stored.body), now).await?;
+    if inbound.handover && facts.handover_at.is_none() {
+        repo::request_handover(&mut *tx, facts.id, now).await?;
+    }
+    // A banned contact's messages are kept (in Banned) but notify no one.
+    if !facts.is_banned() {
+        append(db, &mut tx, bot, LiveEvent::MessageAdded { message: stored.clone() }).await?;
+        append(db, &mut tx, bot, LiveEvent::ConversationChanged { conversation: facts.id }).await?;
+    }
+    tx.commit().await?;
+    hub.wake(bot);
+    let message = stored.for_customer().ok_or(AppError::Internal)?;
+    Ok(Recorded { message, conversation: facts.id, duplicate: false })
+}
+
+fn duplicate(existing: crate::domain::inbox::MessageView) -> Recorded {
+    Recorded {
+        conversation: existing.conversation_id,
+        message: existing.for_customer().unwrap_or(CustomerMessage {
+            id: existing.id,
+            from: existing.kind,
+            body: String::new(),
+            author_name: String::new(),
+            created_at_ms: existing.created_at_ms,
+        }),
+        duplicate: true,
+    }
+}
+
+async fn append(db: &Db, tx: &mut Transaction<'static, Any>, bot: BotId, event: LiveEvent) -> Result<(), AppError> {
+    events::append(tx, db.backend(), bot, &event).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The website widget
+
+/// A visitor's token: their random id on the widget channel and its HMAC under the channel's
+/// secret. Not guessable, and rotating the secret ends every visitor session.
+pub fn visitor_token(channel: &ChannelRow, visitor_id: &str) -> String {
+    format!("{visitor_id}.{}", secrets::sign(&channel.secret, &[b"visitor:", visitor_id.as_bytes()]))
+}
+
+fn visitor_of(channel: &ChannelRow, token: &str) -> Result<String, AppError> {
+    let refused =
+        || AppError::Forbidden("This chat session is not valid any more. Reload the page to start again.".into());
+    let (visitor_id, signature) = token.split_once('.').ok_or_else(refused)?;
+    if visitor_id.len() != 32 || !secrets::verify(&channel.secret, &[b"visitor:", visitor_id.as_bytes()], signature) {
+        return Err(refused());
+    }
+    Ok(visitor_id.to_string())
+}
+
+async fn widget_channel(db: &Db, public_id: &str) -> Result<ChannelRow, AppError> {
+    let channel = repo::channel_by_public_id(db.pool(), public_id).await?.ok_or(AppError::NotFound)?;
+    if channel.kind != ChannelKind::Widget {
+        return Err(AppError::NotFound);
+    }
+    Ok(channel)
+}
+
+/// A new visitor session (name and email optional).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WidgetSession {
+    pub token: String,
+}
+
+pub async fn widget_start(
+    db: &Db,
+    public_id: &str,
+    name: Option<&str>,
+    email: Option<&str>,
+) -> Result<WidgetSession, AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let name = optional_field(name, 80);
+    let email = optional_field(email, 254);
+    if let Some(email) = &email {
+        crate::domain::input::Email::parse(email)?;
+    }
+    let visitor_id = secrets::random_hex(16);
+    let details =
+        ContactDetails { external_id: &visitor_id, name: name.as_deref(), email: email.as_deref(), phone: None };
+    repo::upsert_contact(db.pool(), channel.bot_id, channel.id, &details, now_ms()).await?;
+    Ok(WidgetSession { token: visitor_token(&channel, &visitor_id) })
+}
+
+/// What the widget shows: the visitor's current conversation (customer-visible messages only)
+/// and whether anyone is there to answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WidgetState {
+    pub conversation_id: Option<i64>,
+    pub messages: Vec<CustomerMessage>,
+    pub asked_for_agent: bool,
+    pub agents_online: bool,
+    /// Resume the live stream after this event number.
+    pub as_of_seq: i64,
+    pub bot_name: String,
+}
+
+pub async fn widget_state(db: &Db, public_id: &str, token: &str) -> Result<WidgetState, AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let visitor = visitor_of(&channel, token)?;
+    let mut conn = db.pool().acquire().await?;
+    let as_of_seq = events::latest(&mut *conn, channel.bot_id).await?;
+    let contact = repo::contact_by_external_id(&mut *conn, channel.id, &visitor).await?.ok_or_else(|| {
+        AppError::Forbidden("This chat session is not valid any more. Reload the page to start again.".into())
+    })?;
+    let current =
+        repo::latest_conversation_of(&mut *conn, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let messages = match &current {
+        Some(c) => repo::messages_page(&mut *conn, c.id, None, true, 100)
+            .await?
+            .iter()
+            .filter_map(|m| m.for_customer())
+            .collect(),
+        None => Vec::new(),
+    };
+    let since = now_ms() - super::inbox::PRESENCE_WINDOW_MS;
+    let agents_online = repo::seat_holders_online(&mut *conn, channel.bot_id, since).await? > 0;
+    let bot_name = crate::server::repo::bot_name(&mut *conn, channel.bot_id).await?.unwrap_or_default();
+    Ok(WidgetState {
+        conversation_id: current.as_ref().map(|c| c.id.0),
+        asked_for_agent: current.as_ref().is_some_and(|c| c.handover_at.is_some()),
+        messages,
+        agents_online,
+        as_of_seq,
+        bot_name,
+    })
+}
+
+/// The visitor sends a message. `client_id` (from the widget) makes a resend after a dropped
+/// connection store nothing new.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WidgetSent {
+    pub conversation_id: i64,
+    pub message: CustomerMessage,
+}
+
+pub async fn widget_send(
+    db: &Db,
+    hub: &Hub,
+    public_id: &str,
+    token: &str,
+    text: &str,
+    client_id: &str,
+    handover: bool,
+) -> Result<WidgetSent, AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let visitor = visitor_of(&channel, token)?;
+    let key = crate::domain::inbox::IdempotencyKey::parse(client_id)?;
+    let provider_message_id = format!("{visitor}:{}", key.as_str());
+    let inbound = Inbound {
+        channel: &channel,
+        contact: ContactDetails { external_id: &visitor, name: None, email: None, phone: None },
+        text: MessageText::parse(text)?,
+        from_bot: false,
+        provider_message_id: &provider_message_id,
+        handover,
+    };
+    let recorded = record_inbound(db, hub, &inbound).await?;
+    Ok(WidgetSent { conversation_id: recorded.conversation.0, message: recorded.message })
+}
+
+/// "Talk to a person" without a message: the visitor's conversation moves to the Inbox.
+pub async fn widget_handover(db: &Db, hub: &Hub, public_id: &str, token: &str) -> Result<WidgetState, AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let visitor = visitor_of(&channel, token)?;
+    let now = now_ms();
+    let bot = channel.bot_id;
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let contact = repo::contact_by_external_id(&mut *tx, channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
+    let current =
+        repo::latest_conversation_of(&mut *tx, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let conversation = match current {
+        Some(c) if c.handover_at.is_some() => None,
+        Some(c) => Some(c.id),
+        None => {
+            let new = NewConversation {
+                bot,
+                channel: channel.id,
+                contact: contact.id,
+                status: ConversationStatus::Open,
+                banned: contact.is_banned(),
+                handover_at: Some(now),
+            };
+            Some(repo::insert_conversation(&mut *tx, &new, now).await?)
+        }
+    };
+    if let Some(conversation) = conversation {
+        repo::request_handover(&mut *tx, conversation, now).await?;
+        let facts = repo::conversation_in_bot(&mut *tx, bot, conversation).await?.ok_or(AppError::Internal)?;
+        let system = NewMessage {
+            bot,
+            conversation,
+            channel: channel.id,
+            kind: MessageKind::System,
+            body: "The customer asked to talk to a person",
+            author: None,
+            author_name: "",
+            provider_message_id: None,
+            idempotency_key: None,
+            delivery: Delivery::None,
+        };
+        if let Some(stored) = repo::insert_message(&mut *tx, &system, now).await? {
+            repo::record_message(&mut *tx, conversation, stored.id, MessageKind::System, "", now).await?;
+            if !facts.is_banned() {
+                append(db, &mut tx, bot, LiveEvent::MessageAdded { message: stored }).await?;
+                append(db, &mut tx, bot, LiveEvent::ConversationChanged { conversation }).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    hub.wake(bot);
+    widget_state(db, public_id, token).await
+}
+
+/// The visitor is typing (shown to agents viewing the conversation).
+pub async fn widget_typing(db: &Db, hub: &Hub, public_id: &str, token: &str) -> Result<(), AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let visitor = visitor_of(&channel, token)?;
+    let bot = channel.bot_id;
+    let mut tx = db.begin_write().await?;
+    db.lock_bot(&mut tx, bot.0).await?;
+    let Some(contact) = repo::contact_by_external_id(&mut *tx, channel.id, &visitor).await? else { return Ok(()) };
+    let current =
+        repo::latest_conversation_of(&mut *tx, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let Some(conversation) = current.filter(|c| !c.is_banned()) else { return Ok(()) };
+    let event = LiveEvent::Typing { conversation: conversation.id, name: contact.name.clone(), customer: true };
+    append(db, &mut tx, bot, event).await?;
+    tx.commit().await?;
+    hub.wake(bot);
+    Ok(())
+}
+
+/// The visitor's identity for the live stream: their current conversation, if any.
+pub async fn widget_stream_target(
+    db: &Db,
+    public_id: &str,
+    token: &str,
+) -> Result<(BotId, Option<ConversationId>), AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let visitor = visitor_of(&channel, token)?;
+    let contact = repo::contact_by_external_id(db.pool(), channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
+    let current =
+        repo::latest_conversation_of(db.pool(), contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    Ok((channel.bot_id, current.map(|c| c.id)))
+}

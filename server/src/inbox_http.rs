@@ -1,0 +1,407 @@
+//! The Inbox's HTTP endpoints outside server functions: API-channel webhooks, the website
+//! widget (its page, script and JSON calls) and the live streams (server-sent events).
+//!
+//! Live updates use server-sent events rather than WebSockets: they are one-way (actions go
+//! through ordinary requests), pass every proxy, and the browser's EventSource reconnects by
+//! itself sending `Last-Event-ID` — exactly the resume cursor a stream needs.
+use crate::middleware::app_error;
+use app::domain::AppError;
+use app::domain::events::{LiveEvent, Numbered};
+use app::server::AppState;
+use app::server::context::ClientIp;
+use app::server::rate_limit::{self, Bucket};
+use app::server::services::{inbox, intake};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use futures::Stream;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+use tower_sessions::Session;
+
+/// How often a member's stream re-reads their rights (also at once on a change of their own).
+const RECHECK: Duration = Duration::from_secs(30);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/hooks/{channel}", post(webhook))
+        .route("/chat/{channel}", get(chat_page))
+        .route("/widget.js", get(embed_script))
+        .route("/widget/chat.js", get(chat_script))
+        .route("/widget/chat.css", get(chat_style))
+        .route("/widget/{channel}/start", post(widget_start))
+        .route("/widget/{channel}/state", post(widget_state))
+        .route("/widget/{channel}/send", post(widget_send))
+        .route("/widget/{channel}/handover", post(widget_handover))
+        .route("/widget/{channel}/typing", post(widget_typing))
+        .route("/widget/{channel}/live", get(widget_live))
+        .route("/live/{bot}", get(member_live))
+}
+
+fn failure(err: AppError) -> Response {
+    app_error(&err)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    axum::Json(value).into_response()
+}
+
+fn client_ip(headers: &axum::http::Extensions) -> String {
+    headers.get::<ClientIp>().map(|ip| ip.0.clone()).unwrap_or_else(|| "unknown".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// API channel webhooks
+
+async fn webhook(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let limit = state.settings.limits.webhook_per_channel;
+    if let Err(err) =
+        rate_limit::take(&state.db, Bucket::WebhookToChannel(&channel), limit, "Too many webhook deliveries.").await
+    {
+        return failure(err);
+    }
+    match intake::ingest_webhook(
+        &state.db,
+        &state.hub,
+        &channel,
+        header("x-switchboard-timestamp"),
+        header("x-switchboard-signature"),
+        &body,
+    )
+    .await
+    {
+        Ok(receipt) => json(&receipt),
+        Err(err) => failure(err),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The widget
+
+/// The chat page a business embeds (in an iframe, from any site): server-rendered by Leptos,
+/// made live by a small script rather than the dashboard's WebAssembly bundle, so a customer
+/// on a phone downloads a few kilobytes.
+async fn chat_page(State(state): State<AppState>, Path(channel): Path<String>) -> Response {
+    let Ok(Some(row)) = app::server::repo::inbox::channel_by_public_id(state.db.pool(), &channel).await else {
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<!DOCTYPE html><title>Chat not found</title><p>This chat does not exist.</p>"),
+        )
+            .into_response();
+    };
+    if row.kind != app::domain::inbox::ChannelKind::Widget {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let bot_name = app::server::repo::bot_name(state.db.pool(), row.bot_id).await.ok().flatten().unwrap_or_default();
+    let html = app::ui::widget::chat_page_html(&row.public_id, &bot_name);
+    let mut response = Html(html).into_response();
+    let headers = response.headers_mut();
+    // Framed by the business's own site: any ancestor may embed the chat, nothing else loosens.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; \
+             base-uri 'none'; form-action 'self'; frame-ancestors *",
+        ),
+    );
+    response
+}
+
+const EMBED_JS: &str = include_str!("../../style/widget-embed.js");
+const CHAT_JS: &str = include_str!("../../style/widget-chat.js");
+const CHAT_CSS: &str = include_str!("../../style/widget-chat.css");
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    // The embed script runs on the business's site.
+    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
+    response
+}
+
+async fn embed_script() -> Response {
+    asset(EMBED_JS, "text/javascript; charset=utf-8")
+}
+
+async fn chat_script() -> Response {
+    asset(CHAT_JS, "text/javascript; charset=utf-8")
+}
+
+async fn chat_style() -> Response {
+    asset(CHAT_CSS, "text/css; charset=utf-8")
+}
+
+#[derive(Deserialize)]
+struct StartBody {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct SendBody {
+    token: String,
+    text: String,
+    client_id: String,
+    #[serde(default)]
+    handover: bool,
+}
+
+async fn limit_widget(state: &AppState, ip: &str, token: Option<&str>) -> Result<(), AppError> {
+    let limits = state.settings.limits;
+    rate_limit::take(&state.db, Bucket::WidgetFromAddress(ip), limits.widget_per_address, "Too many messages.").await?;
+    if let Some(visitor) = token.and_then(|t| t.split('.').next()) {
+        rate_limit::take(
+            &state.db,
+            Bucket::WidgetFromVisitor(visitor),
+            limits.widget_per_visitor,
+            "Too many messages.",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn widget_start(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    extensions: axum::http::Extensions,
+    axum::Json(body): axum::Json<StartBody>,
+) -> Response {
+    let ip = client_ip(&extensions);
+    let limit = state.settings.limits.widget_start_per_address;
+    let result = async {
+        rate_limit::take(&state.db, Bucket::WidgetStartFromAddress(&ip), limit, "Too many new chats.").await?;
+        intake::widget_start(&state.db, &channel, body.name.as_deref(), body.email.as_deref()).await
+    }
+    .await;
+    result.map(|r| json(&r)).unwrap_or_else(failure)
+}
+
+async fn widget_state(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    axum::Json(body): axum::Json<TokenBody>,
+) -> Response {
+    intake::widget_state(&state.db, &channel, &body.token).await.map(|r| json(&r)).unwrap_or_else(failure)
+}
+
+async fn widget_send(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    extensions: axum::http::Extensions,
+    axum::Json(body): axum::Json<SendBody>,
+) -> Response {
+    let ip = client_ip(&extensions);
+    let result = async {
+        limit_widget(&state, &ip, Some(&body.token)).await?;
+        intake::widget_send(&state.db, &state.hub, &channel, &body.token, &body.text, &body.client_id, body.handover)
+            .await
+    }
+    .await;
+    result.map(|r| json(&r)).unwrap_or_else(failure)
+}
+
+async fn widget_handover(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    extensions: axum::http::Extensions,
+    axum::Json(body): axum::Json<TokenBody>,
+) -> Response {
+    let ip = client_ip(&extensions);
+    let result = async {
+        limit_widget(&state, &ip, Some(&body.token)).await?;
+        intake::widget_handover(&state.db, &state.hub, &channel, &body.token).await
+    }
+    .await;
+    result.map(|r| json(&r)).unwrap_or_else(failure)
+}
+
+async fn widget_typing(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    extensions: axum::http::Extensions,
+    axum::Json(body): axum::Json<TokenBody>,
+) -> Response {
+    let ip = client_ip(&extensions);
+    let result = async {
+        limit_widget(&state, &ip, Some(&body.token)).await?;
+        intake::widget_typing(&state.db, &state.hub, &channel, &body.token).await
+    }
+    .await;
+    result.map(|()| StatusCode::NO_CONTENT.into_response()).unwrap_or_else(failure)
+}
+
+#[derive(Deserialize)]
+struct LiveQuery {
+    token: Option<String>,
+    after: Option<i64>,
+}
+
+/// Where a stream resumes: the browser's `Last-Event-ID` on a reconnect, else `?after=`, else
+/// "from now".
+fn resume_point(headers: &HeaderMap, after: Option<i64>) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .or(after)
+        .filter(|seq: &i64| *seq >= 0)
+}
+
+fn sse_event(numbered: &Numbered, data: String) -> Event {
+    Event::default().id(numbered.seq.to_string()).event(numbered.event.code()).data(data)
+}
+
+/// The visitor's stream: only their own conversation's customer-visible events.
+async fn widget_live(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = query.token else { return failure(AppError::Forbidden("A chat token is required.".into())) };
+    let (bot, conversation) = match intake::widget_stream_target(&state.db, &channel, &token).await {
+        Ok(target) => target,
+        Err(err) => return failure(err),
+    };
+    let start = match resume_point(&headers, query.after) {
+        Some(seq) => seq,
+        None => match app::server::repo::events::latest(state.db.pool(), bot).await {
+            Ok(seq) => seq,
+            Err(_) => return failure(AppError::Internal),
+        },
+    };
+    let mut subscription = state.hub.subscribe(bot, start);
+    let stream = async_stream(move |tx| async move {
+        let Some(conversation) = conversation else {
+            // Nothing to follow until the visitor writes; the widget reconnects then.
+            std::future::pending::<()>().await;
+            return;
+        };
+        loop {
+            let Ok(numbered) = subscription.next().await else { return };
+            if !numbered.event.customer_visible(conversation) {
+                continue;
+            }
+            let data = match &numbered.event {
+                LiveEvent::MessageAdded { message } => serde_json::to_string(&message.for_customer()),
+                other => serde_json::to_string(other),
+            };
+            let Ok(data) = data else { continue };
+            if tx.send(sse_event(&numbered, data)).await.is_err() {
+                return;
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members' live stream
+
+/// A member's stream of their bot's events. Authorised like a read (signed in, member, role
+/// may view the Inbox), re-checked every `RECHECK` and at once when their own membership
+/// changes; a member who loses the right gets a final `denied` event and the stream ends.
+async fn member_live(
+    State(state): State<AppState>,
+    Path(bot): Path<i64>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+    session: Session,
+) -> Response {
+    let bot = app::domain::BotId(bot);
+    let user = match app::server::context::user_of_session(&session, &state).await {
+        Ok(user) => user,
+        Err(err) => return failure(err),
+    };
+    let me = match inbox::stream_access(&state.db, user, bot).await {
+        Ok(me) => me,
+        Err(err) => return failure(err),
+    };
+    let start = match resume_point(&headers, query.after) {
+        Some(seq) => seq,
+        None => match app::server::repo::events::latest(state.db.pool(), bot).await {
+            Ok(seq) => seq,
+            Err(_) => return failure(AppError::Internal),
+        },
+    };
+    let mut subscription = state.hub.subscribe(bot, start);
+    let db = state.db.clone();
+    let stream = async_stream(move |tx| async move {
+        let _ = tx.send(Event::default().event("ready").data(start.to_string())).await;
+        let mut recheck = tokio::time::interval(RECHECK);
+        recheck.tick().await;
+        loop {
+            let must_recheck = tokio::select! {
+                next = subscription.next() => {
+                    let Ok(numbered) = next else { return };
+                    let mine = matches!(numbered.event, LiveEvent::MemberChanged { member } if member == me);
+                    let Ok(data) = serde_json::to_string(&numbered.event) else { continue };
+                    if tx.send(sse_event(&numbered, data)).await.is_err() {
+                        return;
+                    }
+                    mine
+                }
+                _ = recheck.tick() => true,
+            };
+            if must_recheck && inbox::stream_access(&db, user, bot).await.is_err() {
+                let _ = tx.send(Event::default().event("denied").data("Your access to this Inbox has changed.")).await;
+                return;
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+}
+
+/// A stream fed by `producer` through a small channel; it stops when the client goes away
+/// (the next send fails) or the producer returns.
+fn async_stream<F, Fut>(producer: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
+    let task = tokio::spawn(producer(tx));
+    let rx = tokio_stream::wrappers::ReceiverStream::new(rx);
+    AbortOnDrop { task, inner: rx }
+}
+
+/// Ends the producer task when the response stream is dropped (the client disconnected).
+struct AbortOnDrop<S> {
+    task: tokio::task::JoinHandle<()>,
+    inner: S,
+}
+
+impl<S> Drop for AbortOnDrop<S> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl<S: Stream<Item = Event> + Unpin> Stream for AbortOnDrop<S> {
+    type Item = Result<Event, Infallible>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::pin::Pin::new(&mut self.inner).poll_next(cx).map(|o| o.map(Ok))
+    }
+}

@@ -1,0 +1,169 @@
+// Switchboard customer chat (the page at /chat/{widget}). Small on purpose: customers are on
+// phones. Everything shown is inserted with textContent, never as HTML.
+(function () {
+  'use strict';
+  var main = document.querySelector('main.chat');
+  if (!main) return;
+  var widget = main.getAttribute('data-widget');
+  var base = '/widget/' + encodeURIComponent(widget);
+  var storeKey = 'switchboard-chat-' + widget;
+  var log = main.querySelector('.chat-log');
+  var statusLine = main.querySelector('.chat-status');
+  var typingLine = main.querySelector('.chat-typing');
+  var intro = main.querySelector('.chat-intro');
+  var compose = main.querySelector('.chat-compose');
+  var text = main.querySelector('#chat-text');
+  var handover = main.querySelector('.chat-handover');
+  var token = null;
+  try { token = localStorage.getItem(storeKey); } catch (e) { /* storage blocked: session only */ }
+  var seen = {};
+  var conversation = null;
+  var seq = 0;
+  var source = null;
+  var typingTimer = null;
+  var lastTypingSent = 0;
+
+  function save(t) { token = t; try { localStorage.setItem(storeKey, t); } catch (e) {} }
+  function forget() { token = null; try { localStorage.removeItem(storeKey); } catch (e) {} }
+
+  function post(path, body) {
+    return fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'omit'
+    }).then(function (r) {
+      return r.text().then(function (t) {
+        var data = null;
+        try { data = t ? JSON.parse(t) : null; } catch (e) {}
+        if (!r.ok) { var err = new Error(problem(data)); err.status = r.status; throw err; }
+        return data;
+      });
+    });
+  }
+
+  // AppError JSON is {"Variant": "message"} or {"Variant": {"message": …}}.
+  function problem(data) {
+    if (data && typeof data === 'object') {
+      var v = data[Object.keys(data)[0]];
+      if (typeof v === 'string') return v;
+      if (v && v.message) return v.message;
+    }
+    return 'Something went wrong. Please try again.';
+  }
+
+  function key() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  function show(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    var li = document.createElement('li');
+    li.className = 'msg from-' + m.from;
+    if (m.from === 'agent' && m.author_name) {
+      var who = document.createElement('span');
+      who.className = 'who';
+      who.textContent = m.author_name;
+      li.appendChild(who);
+    }
+    var body = document.createElement('p');
+    body.textContent = m.body;
+    li.appendChild(body);
+    log.appendChild(li);
+    li.scrollIntoView({ block: 'end' });
+  }
+
+  function status(state) {
+    if (state.asked_for_agent) handover.hidden = true;
+    if (!state.agents_online) statusLine.textContent = "We'll reply here as soon as we can.";
+    else if (state.asked_for_agent) statusLine.textContent = 'A person will answer here.';
+    else statusLine.textContent = '';
+  }
+
+  function apply(state) {
+    state.messages.forEach(show);
+    seq = Math.max(seq, state.as_of_seq);
+    status(state);
+    if (state.conversation_id !== conversation) { conversation = state.conversation_id; listen(); }
+  }
+
+  function listen() {
+    if (source) source.close();
+    if (!token || conversation === null) return;
+    source = new EventSource(base + '/live?token=' + encodeURIComponent(token) + '&after=' + seq);
+    source.addEventListener('message_added', function (e) {
+      seq = Math.max(seq, Number(e.lastEventId) || seq);
+      show(JSON.parse(e.data));
+      typingLine.textContent = '';
+    });
+    source.addEventListener('typing', function (e) {
+      var t = JSON.parse(e.data);
+      typingLine.textContent = (t.name || 'Someone') + ' is typing…';
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { typingLine.textContent = ''; }, 5000);
+    });
+  }
+
+  function refresh() {
+    if (!token) { intro.hidden = false; statusLine.textContent = ''; return Promise.resolve(); }
+    return post('/state', { token: token }).then(apply, function (err) {
+      if (err.status === 403 || err.status === 404) { forget(); intro.hidden = false; }
+    });
+  }
+
+  function ensureSession() {
+    if (token) return Promise.resolve();
+    var body = { name: intro.elements.name.value || null, email: intro.elements.email.value || null };
+    return post('/start', body).then(function (s) { save(s.token); intro.hidden = true; });
+  }
+
+  // Resends after a dropped connection reuse the same client id: the server stores one.
+  function sendWithRetry(body, attempt) {
+    return post('/send', body).catch(function (err) {
+      if (!err.status && attempt < 3) {
+        return new Promise(function (r) { setTimeout(r, 1000 * (attempt + 1)); }).then(function () {
+          return sendWithRetry(body, attempt + 1);
+        });
+      }
+      throw err;
+    });
+  }
+
+  function send(asHandover) {
+    var value = text.value.trim();
+    if (!value) return;
+    var body = { text: value, client_id: key(), handover: !!asHandover };
+    text.value = '';
+    ensureSession().then(function () {
+      body.token = token;
+      return sendWithRetry(body, 0);
+    }).then(function (sent) {
+      show(sent.message);
+      if (sent.conversation_id !== conversation) { conversation = sent.conversation_id; listen(); }
+    }).catch(function (err) {
+      text.value = value;
+      statusLine.textContent = err.message || 'Could not send. Check your connection.';
+    });
+  }
+
+  compose.addEventListener('submit', function (e) { e.preventDefault(); send(false); });
+  text.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(false); }
+  });
+  text.addEventListener('input', function () {
+    var now = Date.now();
+    if (!token || conversation === null || now - lastTypingSent < 3000) return;
+    lastTypingSent = now;
+    post('/typing', { token: token }).catch(function () {});
+  });
+  handover.addEventListener('click', function () {
+    ensureSession().then(function () { return post('/handover', { token: token }); }).then(apply).catch(function (err) {
+      statusLine.textContent = err.message;
+    });
+  });
+
+  refresh();
+})();

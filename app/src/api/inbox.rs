@@ -157,3 +157,30 @@ pub async fn channels_set_outbound_url(
     let (state, user) = context::signed_in_user().await?;
     channels::set_outbound_url(&state.db, user, bot_id, channel_id, &outbound_url).await
 }
+
+#[server(prefix = "/api", endpoint = "teams/list")]
+pub async fn teams_list(bot_id: BotId) -> Result<crate::domain::inbox::TeamsView, AppError> {
+    use crate::server::{context, services::teams};
+    let (state, user) = context::signed_in_user().await?;
+    teams::teams(&state.db, user, bot_id).await
+}
+
+#[server(prefix = "/api", endpoint = "teams/create")]
+pub async fn teams_create(bot_id: BotId, name: String) -> Result<TeamId, AppError> {
+    use crate::server::{context, services::teams};
+    let (state, user) = context::signed_in_user().await?;
+    teams::create_team(&state.db, user, bot_id, &name).await
+}
+
+/// `member_of`: "true" adds the member to the team, "false" removes them.
+#[server(prefix = "/api", endpoint = "teams/set-member")]
+pub async fn teams_set_member(
+    bot_id: BotId,
+    team_id: TeamId,
+    member_id: MemberId,
+    member_of: bool,
+) -> Result<(), AppError> {
+    use crate::server::{context, services::teams};
+    let (state, user) = context::signed_in_user().await?;
+    teams::set_team_member(&state.db, user, bot_id, team_id, member_id, member_of).await
+}

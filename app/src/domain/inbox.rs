@@ -262,6 +262,23 @@ pub struct ChannelSecret {
     pub secret: String,
 }
 
+/// Team Manager > Teams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamsView {
+    pub bot_id: super::ids::BotId,
+    pub can_manage: bool,
+    pub teams: Vec<TeamListing>,
+    /// Every member of the bot, for the "add a member" menus.
+    pub members: Vec<(MemberId, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamListing {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<(MemberId, String)>,
+}
+
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {

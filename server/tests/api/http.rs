@@ -194,7 +194,11 @@ async fn database_failures_are_opaque_500s() {
     let t = TestApp::new().await;
     let cookie = t.sign_up("Ada", "ada@example.com").await;
     // Break the schema under the running app.
-    sqlx::query("DROP TABLE members").execute(t.state.db.pool()).await.unwrap();
+    let drop = match t.state.db.backend() {
+        app::server::Backend::Postgres => "DROP TABLE members CASCADE",
+        app::server::Backend::Sqlite => "DROP TABLE members",
+    };
+    sqlx::query(drop).execute(t.state.db.pool()).await.unwrap();
     let reply = t.call("/api/bots/create", &[("name", "Acme")], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.error(), AppError::Internal);

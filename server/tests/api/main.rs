@@ -3,4 +3,5 @@
 mod common;
 mod hardening;
 mod http;
+mod inbox_http;
 mod team_http;

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod inbox;
 pub mod intake;
 pub mod team;
+pub mod teams;
 
 use crate::domain::policy::Actor;
 use crate::domain::views::BotMembership;

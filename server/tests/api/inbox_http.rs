@@ -1,0 +1,222 @@
+//! The Inbox over real HTTP routing: webhooks, the widget endpoints and page, and the live
+//! streams (server-sent events), through the same router the binary serves.
+
+use crate::common::TestApp;
+use app::domain::inbox::ChannelSecret;
+use app::server::db::now_ms;
+use app::server::secrets;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+struct Setup {
+    app: TestApp,
+    owner: String,
+    bot: i64,
+    api: ChannelSecret,
+}
+
+async fn setup() -> Setup {
+    let app = TestApp::new().await;
+    let owner = app.sign_up("Olive Owner", "olive@example.com").await;
+    let bot = app.create_bot(&owner, "Acme").await;
+    let reply = app
+        .call(
+            "/api/channels/create-api",
+            &[("bot_id", &bot.to_string()), ("name", "WhatsApp"), ("outbound_url", "https://example.com/replies")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let api: ChannelSecret = reply.json();
+    Setup { app, owner, bot, api }
+}
+
+fn hook(public_id: &str, secret: &str, body: &serde_json::Value, ts_offset: i64) -> Request<Body> {
+    let raw = serde_json::to_vec(body).unwrap();
+    let ts = now_ms() / 1000 + ts_offset;
+    let sig = secrets::sign_webhook(secret, ts, &raw);
+    Request::post(format!("/hooks/{public_id}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-switchboard-timestamp", ts.to_string())
+        .header("x-switchboard-signature", format!("sha256={sig}"))
+        .body(Body::from(raw))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhooks_are_acknowledged_after_commit_and_refused_when_unsigned() {
+    let s = setup().await;
+    let body = serde_json::json!({"message_id": "w1", "contact": {"id": "+1555"}, "text": "hello", "handover": true});
+    let ok = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let receipt: serde_json::Value = ok.json();
+    assert_eq!(receipt["duplicate"], false);
+    assert_eq!(s.app.count("messages").await, 1, "acknowledged means stored");
+
+    let again = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json::<serde_json::Value>()["duplicate"], true);
+
+    let other = serde_json::json!({"message_id": "w2", "contact": {"id": "+1555"}, "text": "x"});
+    for reply in [
+        s.app.send(hook(&s.api.channel.public_id, "wrong secret", &other, 0)).await,
+        s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &other, -3600)).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        assert!(reply.body.contains("signature"), "{}", reply.body);
+    }
+    let unknown = s.app.send(hook("0000", &s.api.secret, &other, 0)).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let huge = serde_json::json!({"message_id": "w3", "contact": {"id": "x"}, "text": "a".repeat(100_000)});
+    let too_large = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &huge, 0)).await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(s.app.count("messages").await, 1, "nothing stored from refused deliveries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_chat_page_can_be_framed_anywhere_and_the_dashboard_nowhere() {
+    let s = setup().await;
+    let channels = s.app.call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner)).await;
+    assert_eq!(channels.status, StatusCode::OK, "{}", channels.body);
+    let channels: Vec<app::domain::inbox::ChannelView> = channels.json();
+    let widget = channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).expect("a widget");
+
+    let page = s.app.page(&format!("/chat/{}", widget.public_id), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Chat with Acme"), "{}", page.body);
+    assert!(page.body.contains("/widget/chat.js"));
+    assert!(page.body.len() < 4096, "the chat page is small: {} bytes", page.body.len());
+    let csp = page.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    assert!(page.headers.get(header::X_FRAME_OPTIONS).is_none());
+
+    let dashboard = s.app.page("/", None).await;
+    assert_eq!(dashboard.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    assert_eq!(s.app.page("/chat/nope", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(s.app.page(&format!("/chat/{}", s.api.channel.public_id), None).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn json_post(app: &TestApp, path: &str, body: serde_json::Value) -> crate::common::Reply {
+    let request = Request::post(path)
+        .header(header::HOST, "localhost")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.send(request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visitor_chats_through_the_widget_endpoints() {
+    let s = setup().await;
+    let channels: Vec<app::domain::inbox::ChannelView> =
+        s.app.call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner)).await.json();
+    let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
+    let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({"name": "Ada"})).await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.body);
+    let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
+    let sent = json_post(
+        &s.app,
+        &format!("/widget/{widget}/send"),
+        serde_json::json!({"token": token, "text": "<img src=x onerror=alert(1)>", "client_id": "client-key-0001"}),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let state = json_post(&s.app, &format!("/widget/{widget}/state"), serde_json::json!({"token": token})).await;
+    let state: serde_json::Value = state.json();
+    assert_eq!(state["messages"][0]["body"], "<img src=x onerror=alert(1)>", "stored as text, as sent");
+    assert_eq!(state["agents_online"], false);
+
+    let bad = json_post(&s.app, &format!("/widget/{widget}/state"), serde_json::json!({"token": "x.y"})).await;
+    assert_eq!(bad.status, StatusCode::FORBIDDEN);
+    // A cross-site page cannot post as the visitor.
+    let request = Request::post(format!("/widget/{widget}/send"))
+        .header(header::HOST, "localhost")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(
+            serde_json::json!({"token": token, "text": "forged", "client_id": "client-key-0002"}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(s.app.send(request).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.app.count("messages").await, 1);
+}
+
+/// Reads server-sent events from a streaming response until `n` data events arrived.
+async fn read_events(body: Body, n: usize) -> Vec<(String, String, String)> {
+    let mut body = body.into_data_stream();
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.len() < n {
+        let chunk = tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut body))
+            .await
+            .expect("events in time")
+            .expect("stream open")
+            .unwrap();
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let (mut id, mut kind, mut data) = (String::new(), String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ").or_else(|| line.strip_prefix("id:")) {
+                    id = v.to_string();
+                } else if let Some(v) = line.strip_prefix("event: ").or_else(|| line.strip_prefix("event:")) {
+                    kind = v.to_string();
+                } else if let Some(v) = line.strip_prefix("data: ").or_else(|| line.strip_prefix("data:")) {
+                    data = v.to_string();
+                }
+            }
+            if !id.is_empty() {
+                events.push((id, kind, data));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_member_stream_is_authorised_and_resumes_from_last_event_id() {
+    let s = setup().await;
+    let live = |cookie: Option<&str>, bot: i64, last: Option<&str>| {
+        let mut request = Request::get(format!("/live/{bot}")).header(header::HOST, "localhost");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(last) = last {
+            request = request.header("last-event-id", last);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let router = s.app.router.clone();
+    assert_eq!(router.clone().oneshot(live(None, s.bot, None)).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let stranger = s.app.sign_up("Stan Stranger", "stan@example.com").await;
+    assert_eq!(
+        router.clone().oneshot(live(Some(&stranger), s.bot, None)).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let first = serde_json::json!({"message_id": "a", "contact": {"id": "c"}, "text": "one", "handover": true});
+    s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &first, 0)).await;
+    let response = router.clone().oneshot(live(Some(&s.owner), s.bot, Some("0"))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "text/event-stream");
+    let events = read_events(response.into_body(), 2).await;
+    assert_eq!(events[0].1, "message_added");
+    assert!(events[0].2.contains("\"one\""));
+    let last_seen = events[1].0.clone();
+    // Cut off; two messages arrive meanwhile; the browser reconnects with Last-Event-ID.
+    for (id, text) in [("b", "two"), ("c", "three")] {
+        let body = serde_json::json!({"message_id": id, "contact": {"id": "c"}, "text": text});
+        s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await;
+    }
+    let response = router.oneshot(live(Some(&s.owner), s.bot, Some(&last_seen))).await.unwrap();
+    let events = read_events(response.into_body(), 4).await;
+    let messages: Vec<&str> = events.iter().filter(|e| e.1 == "message_added").map(|e| e.2.as_str()).collect();
+    assert_eq!(messages.len(), 2);
+    assert!(messages[0].contains("\"two\"") && messages[1].contains("\"three\""));
+    let ids: Vec<i64> = events.iter().map(|e| e.0.parse().unwrap()).collect();
+    let resumed: i64 = last_seen.parse().unwrap();
+    assert_eq!(ids, (resumed + 1..=resumed + 4).collect::<Vec<_>>(), "every event after the cursor, once, in order");
+}

@@ -42,14 +42,8 @@
     });
   }
 
-  // AppError JSON is {"Variant": "message"} or {"Variant": {"message": …}}.
   function problem(data) {
-    if (data && typeof data === 'object') {
-      var v = data[Object.keys(data)[0]];
-      if (typeof v === 'string') return v;
-      if (v && v.message) return v.message;
-    }
-    return 'Something went wrong. Please try again.';
+    return (data && data.error) || 'Something went wrong. Please try again.';
   }
 
   function key() {

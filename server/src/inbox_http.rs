@@ -4,7 +4,6 @@
 //! Live updates use server-sent events rather than WebSockets: they are one-way (actions go
 //! through ordinary requests), pass every proxy, and the browser's EventSource reconnects by
 //! itself sending `Last-Event-ID` — exactly the resume cursor a stream needs.
-use crate::middleware::app_error;
 use app::domain::AppError;
 use app::domain::events::{LiveEvent, Numbered};
 use app::server::AppState;
@@ -43,8 +42,15 @@ pub fn routes() -> Router<AppState> {
         .route("/live/{bot}", get(member_live))
 }
 
+/// Public JSON endpoints (webhooks, the widget) answer errors as `{"error": "<what to do>"}`
+/// with the error's status (and `Retry-After` when limited): readable by any connector.
 fn failure(err: AppError) -> Response {
-    app_error(&err)
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, axum::Json(serde_json::json!({ "error": err.to_string() }))).into_response();
+    if let Some(secs) = err.retry_after_secs() {
+        response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
+    response
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Response {

@@ -307,6 +307,8 @@ pub struct ConversationSummary {
 pub struct ConversationPage {
     pub rows: Vec<ConversationSummary>,
     pub next: Option<String>,
+    /// The bot's teams, for the list's team filters.
+    pub teams: Vec<TeamOption>,
 }
 
 /// Someone a conversation can be assigned to, as the assign menu offers them.

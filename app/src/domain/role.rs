@@ -145,7 +145,8 @@ impl Tab {
             Tab::Inbox => Some("inbox"),
             Tab::TeamManager => Some("team"),
             Tab::Billing => Some("addons"),
-            Tab::Analytics | Tab::Channels | Tab::Flows | Tab::Settings => None,
+            Tab::Channels => Some("channels"),
+            Tab::Analytics | Tab::Flows | Tab::Settings => None,
         }
     }
 
@@ -402,6 +403,7 @@ mod tests {
         assert_eq!(Role::Agent.landing_path(bot), "/bots/7/inbox");
         assert_eq!(Role::Supervisor.landing_path(bot), "/bots/7/team");
         assert_eq!(Role::Analyst.landing_path(bot), "/bots/7/inbox", "no built section: the shell explains");
+        assert_eq!(Role::AppManager.landing_path(bot), "/bots/7/channels");
     }
 
     #[test]

@@ -1,13 +1,11 @@
 use super::use_session_actions;
-use super::widgets::{ErrorNotice, Loaded, Loading, SimpleTopBar};
-use crate::api::bots::open_section;
+use super::widgets::{ErrorNotice, Loading, SimpleTopBar};
 use crate::domain::policy::{self, Actor, Denied, InboxAction};
 use crate::domain::role::{Permission, roles_phrase};
 use crate::domain::views::{BotMembership, SessionView};
 use crate::domain::{AppError, BotId, Role, Tab};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_params_map;
 
@@ -99,24 +97,6 @@ fn TabLink(actor: Actor, bot: BotId, tab: Tab) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn InboxPage() -> impl IntoView {
-    let bot_id = use_bot_id();
-    let section = Resource::new(
-        move || bot_id.get(),
-        |bot| async move {
-            match bot {
-                Some(bot) => open_section(bot, Tab::Inbox).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    view! {
-        <Title text="Inbox · Switchboard" />
-        <Loaded resource=section ok=|member: BotMembership| view! { <InboxView member /> } />
-    }
-}
-
 /// What this member can do in the Inbox, true for their role: a seat holder works conversations;
 /// a seat-eligible member without one is told who gives seats; a role that can never hold a
 /// seat is told so, and who can act instead.
@@ -137,20 +117,6 @@ pub fn inbox_status(actor: &Actor) -> String {
             )
         }
         Err(other) => other.to_string(),
-    }
-}
-
-#[component]
-fn InboxView(member: BotMembership) -> impl IntoView {
-    view! {
-        <section class="page inbox">
-            <h1>"Inbox"</h1>
-            <p class="seat-status" data-testid="inbox-status">{inbox_status(&member.actor())}</p>
-            <div class="empty-state">
-                <h2>"No conversations yet"</h2>
-                <p>"Conversations your bot hands over to a human will appear here."</p>
-            </div>
-        </section>
     }
 }
 

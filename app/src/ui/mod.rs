@@ -3,9 +3,12 @@
 mod addons;
 mod auth;
 mod bot;
+mod channels;
 mod home;
+mod inbox;
 mod invite;
 mod team;
+mod teams;
 #[cfg(feature = "ssr")]
 pub mod widget;
 mod widgets;
@@ -87,9 +90,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth::LogInPage />
                     <Route path=path!("/invite/:token") view=invite::InvitePage />
                     <ParentRoute path=path!("/bots/:bot_id") view=bot::BotLayout>
-                        <Route path=path!("inbox") view=bot::InboxPage />
+                        <Route path=path!("inbox") view=inbox::InboxPage />
                         <Route path=path!("team") view=team::TeamPage />
+                        <Route path=path!("team/teams") view=teams::TeamsPage />
                         <Route path=path!("team/audit") view=team::AuditPage />
+                        <Route path=path!("channels") view=channels::ChannelsPage />
                         <Route path=path!("addons") view=addons::AddonsPage />
                     </ParentRoute>
                 </Routes>

@@ -17,11 +17,12 @@ use leptos_router::hooks::use_query_map;
 
 /// The Team Manager sub-tabs.
 #[component]
-fn TeamTabs(bot: BotId) -> impl IntoView {
+pub fn TeamTabs(bot: BotId) -> impl IntoView {
     view! {
         <p class="breadcrumb">"Bot Settings › Team Manager"</p>
         <nav class="subtabs" aria-label="Team Manager">
             <A href=format!("/bots/{bot}/team") exact=true>"Team"</A>
+            <A href=format!("/bots/{bot}/team/teams")>"Teams"</A>
             <A href=format!("/bots/{bot}/team/audit")>"Audit log"</A>
         </nav>
     }

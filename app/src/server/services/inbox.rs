@@ -66,7 +66,9 @@ pub async fn list(
     let more = rows.len() as i64 > LIST_PAGE_SIZE;
     rows.truncate(LIST_PAGE_SIZE as usize);
     let next = if more { rows.last().map(|r| encode_cursor(r.last_activity_at, ConversationId(r.id))) } else { None };
-    Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next })
+    let teams =
+        repo::teams_of_bot(&mut *conn, bot).await?.into_iter().map(|t| TeamOption { team_id: t.id, name: t.name }).collect();
+    Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next, teams })
 }
 
 fn summary(row: ListRow) -> ConversationSummary {

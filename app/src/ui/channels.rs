@@ -1,0 +1,153 @@
+//! Bot Settings > Channels: the website widget's embed snippet, and API channels (webhook URL,
+//! signing secret shown once, outbound URL for replies).
+use super::bot::use_bot_id;
+use super::widgets::{ActionError, Loaded};
+use crate::api::inbox::{ChannelsCreateApi, ChannelsRotateSecret, ChannelsSetOutboundUrl, channels_list};
+use crate::domain::AppError;
+use crate::domain::inbox::{ChannelKind, ChannelSecret, ChannelView};
+use crate::domain::policy::{self, Actor};
+use crate::domain::views::BotMembership;
+use crate::domain::{BotId, Tab};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+struct ChannelActions {
+    create: ServerAction<ChannelsCreateApi>,
+    rotate: ServerAction<ChannelsRotateSecret>,
+    set_url: ServerAction<ChannelsSetOutboundUrl>,
+}
+
+#[component]
+pub fn ChannelsPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let actions =
+        ChannelActions { create: ServerAction::new(), rotate: ServerAction::new(), set_url: ServerAction::new() };
+    provide_context(actions);
+    let data = Resource::new(
+        move || (bot_id.get(), actions.create.version().get(), actions.set_url.version().get()),
+        |(bot, ..)| async move {
+            let Some(bot) = bot else { return Err(AppError::NotFound) };
+            let member = crate::api::bots::open_section(bot, Tab::Channels).await?;
+            Ok((member, channels_list(bot).await?))
+        },
+    );
+    view! {
+        <leptos_meta::Title text="Channels · Switchboard" />
+        <Loaded resource=data ok=|(member, channels)| view! { <Channels member channels /> } />
+    }
+}
+
+/// The page's origin in the browser; the server render shows paths.
+fn origin() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(origin) = window().location().origin() {
+            return origin;
+        }
+    }
+    String::new()
+}
+
+#[component]
+fn Channels(member: BotMembership, channels: Vec<ChannelView>) -> impl IntoView {
+    let actions = expect_context::<ChannelActions>();
+    let bot = member.bot_id;
+    let actor = member.actor();
+    let manage = policy::can_manage_channels(Some(&actor));
+    let widget = channels.iter().find(|c| c.kind == ChannelKind::Widget).cloned();
+    let apis: Vec<ChannelView> = channels.into_iter().filter(|c| c.kind == ChannelKind::Api).collect();
+    let shown_secret = move || {
+        actions
+            .create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| actions.rotate.value().get().and_then(Result::ok))
+            .map(|secret: ChannelSecret| view! {
+                <div class="secret-once" role="status" data-testid="channel-secret">
+                    <p>{format!("Signing secret for {} — copy it now, it is shown only once:", secret.channel.name)}</p>
+                    <input type="text" readonly value=secret.secret aria-label="Signing secret" class="invite-link" />
+                </div>
+            })
+    };
+    view! {
+        <section class="page channels">
+            <p class="breadcrumb">"Bot Settings › Channels"</p>
+            <h1>"Channels"</h1>
+            {widget.map(|w| view! { <WidgetCard widget=w /> })}
+            <h2>"API channels"</h2>
+            <p class="muted">
+                "Connect WhatsApp, Messenger or any service: it posts customer messages to the webhook URL, signed with the channel's secret, and receives agents' replies at its outbound URL. See README › API channel for the format."
+            </p>
+            {shown_secret}
+            <ActionError value=actions.rotate.value() />
+            <ActionError value=actions.set_url.value() />
+            <ul class="api-channels">
+                {apis.into_iter().map(|c| view! { <ApiChannel bot channel=c actor /> }).collect_view()}
+            </ul>
+            {match manage {
+                Ok(()) => view! {
+                    <details class="invite-form">
+                        <summary class="button">"+ Add an API channel"</summary>
+                        <ActionForm action=actions.create attr:class="inline-form">
+                            <input type="hidden" name="bot_id" value=bot.to_string() />
+                            <label>"Name" <input name="name" required maxlength="60" placeholder="e.g. WhatsApp" /></label>
+                            <label>"Outbound URL (receives replies)" <input name="outbound_url" type="url" required placeholder="https://connector.example.com/replies" /></label>
+                            <ActionError value=actions.create.value() />
+                            <button type="submit">"Create channel"</button>
+                        </ActionForm>
+                    </details>
+                }
+                .into_any(),
+                Err(denied) => view! { <p class="muted">{denied.to_string()}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn WidgetCard(widget: ChannelView) -> impl IntoView {
+    let origin = origin();
+    let snippet = format!("<script src=\"{origin}/widget.js\" data-widget=\"{}\" async></script>", widget.public_id);
+    let chat = format!("/chat/{}", widget.public_id);
+    view! {
+        <div class="card widget-card">
+            <h2>"Website chat"</h2>
+            <p>"Paste this line into your website, just before </body>. It adds a chat button; conversations appear in the Inbox."</p>
+            <input type="text" readonly value=snippet aria-label="Embed snippet" class="invite-link" data-testid="embed-snippet" />
+            <p><a href=chat.clone() target="_blank" rel="noopener">"Open the chat page"</a>" to try it."</p>
+        </div>
+    }
+}
+
+#[component]
+fn ApiChannel(bot: BotId, channel: ChannelView, actor: Actor) -> impl IntoView {
+    let actions = expect_context::<ChannelActions>();
+    let hook = format!("{}/hooks/{}", origin(), channel.public_id);
+    let can_manage = policy::can_manage_channels(Some(&actor)).is_ok();
+    view! {
+        <li class="card api-channel" data-channel=channel.public_id.clone()>
+            <h3>{channel.name.clone()}</h3>
+            <label>"Webhook URL" <input type="text" readonly value=hook class="invite-link" /></label>
+            {if can_manage {
+                view! {
+                    <ActionForm action=actions.set_url attr:class="inline-form">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <input type="hidden" name="channel_id" value=channel.id.to_string() />
+                        <label>"Outbound URL" <input name="outbound_url" type="url" value=channel.outbound_url.clone().unwrap_or_default() /></label>
+                        <button type="submit" class="small secondary">"Save"</button>
+                    </ActionForm>
+                    <ActionForm action=actions.rotate attr:class="inline">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <input type="hidden" name="channel_id" value=channel.id.to_string() />
+                        <button type="submit" class="small danger">"Rotate secret"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                view! { <p class="muted">{format!("Replies go to {}", channel.outbound_url.clone().unwrap_or_default())}</p> }.into_any()
+            }}
+        </li>
+    }
+}

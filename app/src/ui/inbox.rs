@@ -1,0 +1,656 @@
+//! The Inbox: the conversation list (filters in the URL, so a reload or a link keeps them) and
+//! the conversation view with the reply box and actions. Every control asks the shared policy;
+//! a member who may only view sees the controls disabled with the policy's reason. Live
+//! updates arrive on one server-sent event stream per page (`live`), which refetches what
+//! changed.
+use super::bot::{inbox_status, use_bot_id};
+use super::team::format_time;
+use super::widgets::{ActionError, Loaded};
+use crate::api::inbox::{
+    InboxAssign, InboxAssignTeam, InboxBan, InboxClose, InboxNote, InboxPauseBot, InboxReply, InboxRetryDelivery,
+    InboxTyping, inbox_list, inbox_thread,
+};
+use crate::domain::ids::{ConversationId, MessageId, TeamId};
+use crate::domain::inbox::{
+    ConversationStatus, ConversationSummary, Delivery, MessageKind, MessageView, Scope, StatusFilter, ThreadView,
+};
+use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::views::BotMembership;
+use crate::domain::{AppError, BotId};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// Live state shared by the list and the thread: a counter bumped by every event (resources
+/// refetch on it) and who is typing where.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub version: RwSignal<u64>,
+    pub typing: RwSignal<Option<(ConversationId, String)>>,
+    pub connected: RwSignal<bool>,
+}
+
+/// The URL state of the Inbox: `?status=open&scope=mine&c=12&after=…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct InboxQuery {
+    status: StatusFilter,
+    scope: Scope,
+    conversation: Option<ConversationId>,
+    after: Option<String>,
+    before: Option<MessageId>,
+}
+
+impl InboxQuery {
+    fn href(&self, bot: BotId, change: impl FnOnce(&mut InboxQuery)) -> String {
+        let mut q = self.clone();
+        change(&mut q);
+        let scope = match q.scope {
+            Scope::Everyone => "all".to_string(),
+            Scope::Mine => "mine".to_string(),
+            Scope::Unassigned => "unassigned".to_string(),
+            Scope::Team(team) => format!("team-{team}"),
+        };
+        let mut href = format!("/bots/{bot}/inbox?status={}&scope={scope}", q.status.code());
+        if let Some(c) = q.conversation {
+            href.push_str(&format!("&c={c}"));
+        }
+        if let Some(after) = &q.after {
+            href.push_str(&format!("&after={after}"));
+        }
+        if let Some(before) = q.before {
+            href.push_str(&format!("&before={before}"));
+        }
+        href
+    }
+}
+
+fn parse_scope(raw: Option<String>) -> Scope {
+    match raw.as_deref() {
+        Some("mine") => Scope::Mine,
+        Some("unassigned") => Scope::Unassigned,
+        Some(other) => other
+            .strip_prefix("team-")
+            .and_then(|id| id.parse().ok())
+            .map(|id| Scope::Team(TeamId(id)))
+            .unwrap_or(Scope::Everyone),
+        None => Scope::Everyone,
+    }
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let section = Resource::new(
+        move || bot_id.get(),
+        |bot| async move {
+            match bot {
+                Some(bot) => crate::api::bots::open_section(bot, crate::domain::Tab::Inbox).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <leptos_meta::Title text="Inbox · Switchboard" />
+        <Loaded resource=section ok=|member: BotMembership| view! { <InboxView member /> } />
+    }
+}
+
+#[component]
+fn InboxView(member: BotMembership) -> impl IntoView {
+    let bot = member.bot_id;
+    let actor = member.actor();
+    let live = Live { version: RwSignal::new(0), typing: RwSignal::new(None), connected: RwSignal::new(false) };
+    provide_context(live);
+    connect_live(bot, live);
+    let query = use_query_map();
+    let state = Memo::new(move |_| {
+        let q = query.read();
+        InboxQuery {
+            status: q.get("status").and_then(|s| StatusFilter::parse(&s)).unwrap_or(StatusFilter::Open),
+            scope: parse_scope(q.get("scope")),
+            conversation: q.get("c").and_then(|c| c.parse().ok()).map(ConversationId),
+            after: q.get("after"),
+            before: q.get("before").and_then(|b| b.parse().ok()).map(MessageId),
+        }
+    });
+    view! {
+        <section class="page inbox">
+            <div class="inbox-head">
+                <h1>"Inbox"</h1>
+                <p class="seat-status" data-testid="inbox-status">{inbox_status(&actor)}</p>
+                <span class="live-dot" class:on=move || live.connected.get() title="Live updates">
+                    {move || if live.connected.get() { "Live" } else { "Connecting…" }}
+                </span>
+            </div>
+            <div class="inbox-grid">
+                <ConversationList bot state />
+                {move || match state.get().conversation {
+                    Some(conversation) => view! { <ThreadPane bot conversation actor state /> }.into_any(),
+                    None => view! {
+                        <section class="thread empty-state">
+                            <p>"Choose a conversation."</p>
+                        </section>
+                    }
+                    .into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Opens the member's live stream (in the browser only). EventSource reconnects by itself and
+/// resumes with `Last-Event-ID`; every event bumps `live.version`.
+fn connect_live(bot: BotId, live: Live) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        Effect::new(move |_| {
+            let Ok(source) = web_sys::EventSource::new(&format!("/live/{bot}")) else { return };
+            let bump = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+                live.version.update(|v| *v += 1);
+            });
+            for kind in ["message_added", "conversation_changed", "delivery_changed", "member_changed"] {
+                let _ = source.add_event_listener_with_callback(kind, bump.as_ref().unchecked_ref());
+            }
+            bump.forget();
+            let typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let data = e.data().as_string().unwrap_or_default();
+                if let Ok(crate::domain::events::LiveEvent::Typing { conversation, name, customer }) =
+                    serde_json::from_str(&data)
+                {
+                    let who = if customer { "The customer".to_string() } else { name };
+                    live.typing.set(Some((conversation, who)));
+                    set_timeout(move || live.typing.set(None), std::time::Duration::from_secs(5));
+                }
+            });
+            let _ = source.add_event_listener_with_callback("typing", typing.as_ref().unchecked_ref());
+            typing.forget();
+            let ready = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| live.connected.set(true));
+            let _ = source.add_event_listener_with_callback("ready", ready.as_ref().unchecked_ref());
+            ready.forget();
+            let lost = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| live.connected.set(false));
+            source.set_onerror(Some(lost.as_ref().unchecked_ref()));
+            lost.forget();
+            // Rights changed (seat, role, membership): the page reloads with the new ones.
+            let denied = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+                let _ = window().location().reload();
+            });
+            let _ = source.add_event_listener_with_callback("denied", denied.as_ref().unchecked_ref());
+            denied.forget();
+            let source = send_wrapper::SendWrapper::new(source);
+            on_cleanup(move || source.close());
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (bot, live);
+}
+
+#[component]
+fn ConversationList(bot: BotId, state: Memo<InboxQuery>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let page = Resource::new(
+        move || {
+            let q = state.get();
+            (q.status, q.scope, q.after, live.version.get())
+        },
+        move |(status, scope, after, _)| inbox_list(bot, status, scope, after),
+    );
+    let tab = move |filter: StatusFilter| {
+        view! {
+            <A
+                href=move || state.get().href(bot, |q| {
+                    q.status = filter;
+                    q.after = None;
+                })
+                attr:class=move || if state.get().status == filter { "filter active" } else { "filter" }
+                attr:aria-current=move || (state.get().status == filter).then_some("page")
+            >
+                {filter.label()}
+            </A>
+        }
+    };
+    let scope_link = move |scope: Scope, label: String| {
+        view! {
+            <A
+                href=move || state.get().href(bot, |q| {
+                    q.scope = scope;
+                    q.after = None;
+                })
+                attr:class=move || if state.get().scope == scope { "filter active" } else { "filter" }
+            >
+                {label}
+            </A>
+        }
+    };
+    view! {
+        <aside class="conv-list" aria-label="Conversations">
+            <nav class="filters" aria-label="Status">
+                {StatusFilter::ALL.iter().map(|f| tab(*f)).collect_view()}
+            </nav>
+            <nav class="filters scopes" aria-label="Assignment">
+                {scope_link(Scope::Everyone, "Everyone".into())}
+                {scope_link(Scope::Mine, "Mine".into())}
+                {scope_link(Scope::Unassigned, "Unassigned".into())}
+            </nav>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => {
+                            let next = page.next.clone();
+                            let empty = page.rows.is_empty();
+                            let teams = page.teams.clone();
+                            view! {
+                                {(!teams.is_empty()).then(|| view! {
+                                    <nav class="filters teams" aria-label="Teams">
+                                        {teams.into_iter().map(|t| scope_link(Scope::Team(t.team_id), t.name)).collect_view()}
+                                    </nav>
+                                })}
+                                {empty.then(|| view! { <p class="muted empty">"No conversations here."</p> })}
+                                <ul class="rows">
+                                    {page
+                                        .rows
+                                        .into_iter()
+                                        .map(|row| view! { <ConversationRow bot row state /> })
+                                        .collect_view()}
+                                </ul>
+                                {next.map(|next| view! {
+                                    <A href=move || state.get().href(bot, |q| q.after = Some(next.clone()))>"Older →"</A>
+                                })}
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </aside>
+    }
+}
+
+/// "3 min", "2 h", "1 d": how long the customer has waited.
+fn waited(since_ms: i64, now_ms: i64) -> String {
+    let minutes = ((now_ms - since_ms) / 60_000).max(0);
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", m / 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+}
+
+#[component]
+fn ConversationRow(bot: BotId, row: ConversationSummary, state: Memo<InboxQuery>) -> impl IntoView {
+    let id = row.id;
+    let selected = move || state.get().conversation == Some(id);
+    let who = match (&row.assignee, &row.team) {
+        (Some((_, name)), _) => name.clone(),
+        (None, Some((_, team))) => format!("Team {team}"),
+        (None, None) => "Unassigned".to_string(),
+    };
+    let waiting = row.waiting_since_ms.map(|since| waited(since, now_ms()));
+    view! {
+        <li class="row" class:selected=selected data-conversation=id.to_string()>
+            <A href=move || state.get().href(bot, |q| {
+                q.conversation = Some(id);
+                q.before = None;
+            })>
+                <span class="row-top">
+                    <strong class="contact">{row.contact_name.clone()}</strong>
+                    {(row.unread > 0).then(|| view! { <span class="badge unread" title="Unread">{row.unread}</span> })}
+                </span>
+                <span class="preview">{row.preview.clone()}</span>
+                <span class="row-meta">
+                    <span class="channel">{row.channel_name.clone()}</span>
+                    " · "
+                    <span class="assignee">{who}</span>
+                    {row.asked_for_agent.then(|| view! { <span class="badge ask">"asked for an agent"</span> })}
+                    {(row.status == ConversationStatus::Bot).then(|| view! { <span class="badge bot">"with the bot"</span> })}
+                    {waiting.map(|w| view! { <span class="waiting" title="Waiting for a reply">{format!("waiting {w}")}</span> })}
+                </span>
+            </A>
+        </li>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ThreadActions {
+    reply: ServerAction<InboxReply>,
+    note: ServerAction<InboxNote>,
+    close: ServerAction<InboxClose>,
+    ban: ServerAction<InboxBan>,
+    pause: ServerAction<InboxPauseBot>,
+    assign: ServerAction<InboxAssign>,
+    assign_team: ServerAction<InboxAssignTeam>,
+    retry: ServerAction<InboxRetryDelivery>,
+    typing: ServerAction<InboxTyping>,
+}
+
+#[component]
+fn ThreadPane(bot: BotId, conversation: ConversationId, actor: Actor, state: Memo<InboxQuery>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let actions = ThreadActions {
+        reply: ServerAction::new(),
+        note: ServerAction::new(),
+        close: ServerAction::new(),
+        ban: ServerAction::new(),
+        pause: ServerAction::new(),
+        assign: ServerAction::new(),
+        assign_team: ServerAction::new(),
+        retry: ServerAction::new(),
+        typing: ServerAction::new(),
+    };
+    provide_context(actions);
+    let thread = Resource::new(
+        move || (state.get().before, live.version.get()),
+        move |(before, _)| inbox_thread(bot, conversation, before),
+    );
+    view! {
+        <section class="thread" aria-label="Conversation">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match thread.await {
+                        Ok(view) => view! { <Thread bot view actor state /> }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            // Outside the refetching part: live updates never wipe what the agent is typing.
+            <Composer bot conversation actor />
+        </section>
+    }
+}
+
+#[component]
+fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let s = view.summary.clone();
+    let conversation = s.id;
+    let older = view.older;
+    let typing = move || {
+        live.typing.get().filter(|(c, _)| *c == conversation).map(|(_, who)| {
+            view! {
+                <p class="typing" aria-live="polite">{format!("{who} is typing…")}</p>
+            }
+        })
+    };
+    let details = [
+        s.channel_name.clone(),
+        view.contact_email.clone().unwrap_or_default(),
+        view.contact_phone.clone().unwrap_or_default(),
+    ]
+    .into_iter()
+    .filter(|d| !d.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
+        <header class="thread-head">
+            <h2 class="contact">{s.contact_name.clone()}</h2>
+            <p class="muted">{details}</p>
+            <ThreadToolbar bot view=view.clone() actor />
+        </header>
+        {older.map(|before| view! {
+            <p class="older"><A href=move || state.get().href(bot, |q| q.before = Some(before))>"Earlier messages"</A></p>
+        })}
+        <ol class="messages" aria-label="Messages">
+            {view.messages.into_iter().map(|m| view! { <Message bot message=m actor /> }).collect_view()}
+        </ol>
+        {typing}
+    }
+}
+
+#[component]
+fn Message(bot: BotId, message: MessageView, actor: Actor) -> impl IntoView {
+    let actions = expect_context::<ThreadActions>();
+    let (class, label) = match message.kind {
+        MessageKind::Customer => ("msg customer", "Customer".to_string()),
+        MessageKind::Bot => ("msg bot", "Bot".to_string()),
+        MessageKind::Agent => ("msg agent", message.author_name.clone()),
+        MessageKind::Note => ("msg note", format!("Internal note · {}", message.author_name)),
+        MessageKind::System => ("msg system", String::new()),
+    };
+    let delivery = match message.delivery {
+        Delivery::Pending => Some(("pending", "Sending…")),
+        Delivery::Delivered => Some(("delivered", "Delivered")),
+        Delivery::Failed => Some(("failed", "Not delivered")),
+        Delivery::None => None,
+    };
+    let can_retry = message.delivery == Delivery::Failed && policy::can_act(Some(&actor), InboxAction::Reply).is_ok();
+    let id = message.id;
+    view! {
+        <li class=class data-kind=message.kind.code()>
+            {(!label.is_empty()).then(|| view! { <span class="who">{label}</span> })}
+            // Text only: whatever a customer sent is shown as typed, never as markup.
+            <p class="body">{message.body}</p>
+            <span class="when">{format_time(message.created_at_ms)}</span>
+            {delivery.map(|(code, text)| view! { <span class=format!("delivery {code}")>{text}</span> })}
+            {can_retry.then(|| view! {
+                <ActionForm action=actions.retry attr:class="inline">
+                    <input type="hidden" name="bot_id" value=bot.to_string() />
+                    <input type="hidden" name="message_id" value=id.to_string() />
+                    <button type="submit" class="small secondary">"Retry"</button>
+                </ActionForm>
+            })}
+        </li>
+    }
+}
+
+/// One toggle action as a form: enabled only if the policy allows it, else disabled with the
+/// reason. (A macro: `ActionForm`'s bounds are per server function.)
+macro_rules! toggle_form {
+    ($action:expr, $allowed:expr, $bot:expr, $conversation:expr, $field:literal, $value:expr, $label:expr) => {
+        match $allowed {
+            Ok(()) => view! {
+                <ActionForm action=$action attr:class="inline">
+                    <input type="hidden" name="bot_id" value=$bot.to_string() />
+                    <input type="hidden" name="conversation_id" value=$conversation.to_string() />
+                    <input type="hidden" name=$field value=($value).to_string() />
+                    <button type="submit" class="small secondary">{$label}</button>
+                </ActionForm>
+            }
+            .into_any(),
+            Err(reason) => view! {
+                <button type="button" class="small secondary" disabled=true title=reason>{$label}</button>
+            }
+            .into_any(),
+        }
+    };
+}
+
+#[component]
+fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
+    let actions = expect_context::<ThreadActions>();
+    let s = view.summary.clone();
+    let conversation = s.id;
+    let allowed = |action: InboxAction| policy::can_act(Some(&actor), action).map_err(|d| d.to_string());
+    let closed = s.status == ConversationStatus::Closed;
+    let assign_allowed = allowed(InboxAction::Assign);
+    let assignee = s.assignee.as_ref().map(|(id, _)| *id);
+    let team = s.team.as_ref().map(|(id, _)| *id);
+    view! {
+        <div class="toolbar" role="group" aria-label="Conversation actions">
+            {toggle_form!(actions.close, allowed(InboxAction::Resolve), bot, conversation, "closed", !closed,
+                if closed { "Reopen" } else { "Close" })}
+            {toggle_form!(actions.pause, allowed(InboxAction::PauseBot), bot, conversation, "paused", !s.bot_paused,
+                if s.bot_paused { "Hand back to the bot" } else { "Pause bot" })}
+            {toggle_form!(actions.ban, allowed(InboxAction::Ban), bot, conversation, "banned", !s.banned,
+                if s.banned { "Unban contact" } else { "Ban contact" })}
+            {match assign_allowed.clone() {
+                Ok(()) => view! {
+                    <ActionForm action=actions.assign attr:class="inline assign">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <input type="hidden" name="conversation_id" value=conversation.to_string() />
+                        <select name="member_id" aria-label="Assign to">
+                            <option value="" selected=assignee.is_none()>"Unassigned"</option>
+                            {view.assignable.iter().map(|a| view! {
+                                <option value=a.member_id.to_string() selected=assignee == Some(a.member_id)>{a.name.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="small">"Assign"</button>
+                    </ActionForm>
+                    <ActionForm action=actions.assign_team attr:class="inline assign">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <input type="hidden" name="conversation_id" value=conversation.to_string() />
+                        <select name="team_id" aria-label="Assign to team">
+                            <option value="" selected=team.is_none()>"No team"</option>
+                            {view.teams.iter().map(|t| view! {
+                                <option value=t.team_id.to_string() selected=team == Some(t.team_id)>{t.name.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="small">"Assign team"</button>
+                    </ActionForm>
+                }
+                .into_any(),
+                Err(reason) => view! {
+                    <span class="muted assignee-now">
+                        {s.assignee.as_ref().map(|(_, n)| format!("Assigned to {n}")).unwrap_or_else(|| "Unassigned".into())}
+                    </span>
+                    <button type="button" class="small" disabled=true title=reason>"Assign"</button>
+                }
+                .into_any(),
+            }}
+        </div>
+        <ActionError value=actions.close.value() />
+        <ActionError value=actions.pause.value() />
+        <ActionError value=actions.ban.value() />
+        <ActionError value=actions.assign.value() />
+        <ActionError value=actions.assign_team.value() />
+    }
+}
+
+/// A new idempotency key for one message (kept until that message is stored, so a retry after
+/// a dropped connection reuses it).
+fn new_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * u32::MAX as f64) as u32)).collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
+#[component]
+fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl IntoView {
+    let actions = expect_context::<ThreadActions>();
+    let text = RwSignal::new(String::new());
+    let note_mode = RwSignal::new(false);
+    // The key of the message being sent; cleared once it is stored.
+    let key = RwSignal::new(None::<String>);
+    let reply_allowed = policy::can_act(Some(&actor), InboxAction::Reply);
+    let note_allowed = policy::can_act(Some(&actor), InboxAction::InternalNote);
+    let last_typing = StoredValue::new(0i64);
+    let send = move || {
+        let body = text.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        let k = key.get_untracked().unwrap_or_else(new_key);
+        key.set(Some(k.clone()));
+        if note_mode.get_untracked() {
+            actions.note.dispatch(InboxNote { bot_id: bot, conversation_id: conversation, body, key: k });
+        } else {
+            actions.reply.dispatch(InboxReply { bot_id: bot, conversation_id: conversation, body, key: k });
+        }
+    };
+    // Stored: clear the box and the key. Failed: keep both, so sending again is a retry.
+    Effect::new(move |_| {
+        let ok =
+            matches!(actions.reply.value().get(), Some(Ok(_))) || matches!(actions.note.value().get(), Some(Ok(_)));
+        if ok && key.get_untracked().is_some() {
+            text.set(String::new());
+            key.set(None);
+        }
+    });
+    let denied = reply_allowed.clone().err().map(|d| d.to_string());
+    let disabled = reply_allowed.is_err() && note_allowed.is_err();
+    let pending = move || actions.reply.pending().get() || actions.note.pending().get();
+    view! {
+        <form
+            class="composer"
+            class:note=move || note_mode.get()
+            on:submit=move |ev| {
+                ev.prevent_default();
+                send();
+            }
+        >
+            <div class="composer-modes" role="group" aria-label="Write">
+                <button type="button" class="mode" class:active=move || !note_mode.get() on:click=move |_| note_mode.set(false)>"Reply"</button>
+                <button type="button" class="mode" class:active=move || note_mode.get() on:click=move |_| note_mode.set(true)>"Internal note"</button>
+            </div>
+            <label class="sr-only" for="composer-text">"Message"</label>
+            <textarea
+                id="composer-text"
+                rows="3"
+                maxlength="4000"
+                disabled=disabled
+                placeholder=move || if note_mode.get() { "Only your team sees notes" } else { "Reply to the customer — Enter to send, Shift+Enter for a new line" }
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    let now = now_ms();
+                    if !note_mode.get_untracked() && now - last_typing.get_value() > 3000 {
+                        last_typing.set_value(now);
+                        actions.typing.dispatch(InboxTyping { bot_id: bot, conversation_id: conversation });
+                    }
+                }
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            {denied.map(|reason| view! { <p class="reason" data-testid="reply-reason">{reason}</p> })}
+            <button type="submit" disabled=move || disabled || pending()>
+                {move || if note_mode.get() { "Add note" } else { "Send" }}
+            </button>
+            <ActionError value=actions.reply.value() />
+            <ActionError value=actions.note.value() />
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn waiting_reads_in_minutes_hours_days() {
+        assert_eq!(waited(0, 5 * 60_000), "5 min");
+        assert_eq!(waited(0, 3 * 3_600_000), "3 h");
+        assert_eq!(waited(0, 72 * 3_600_000), "3 d");
+        assert_eq!(waited(10, 0), "0 min");
+    }
+
+    #[test]
+    fn inbox_links_keep_the_filters() {
+        let q = InboxQuery {
+            status: StatusFilter::Closed,
+            scope: Scope::Team(TeamId(4)),
+            conversation: None,
+            after: None,
+            before: None,
+        };
+        assert_eq!(
+            q.href(BotId(1), |q| q.conversation = Some(ConversationId(9))),
+            "/bots/1/inbox?status=closed&scope=team-4&c=9"
+        );
+        assert_eq!(parse_scope(Some("team-4".into())), Scope::Team(TeamId(4)));
+        assert_eq!(parse_scope(Some("bogus".into())), Scope::Everyone);
+    }
+}

@@ -31,7 +31,7 @@ test('a newcomer signs up, creates a bot, sees the Inbox and Team Manager, logs 
   const botId = await createBot(page, 'Acme Support');
 
   await expect(page.getByText('You hold an Inbox seat')).toBeVisible();
-  await expect(page.getByText('No conversations yet')).toBeVisible();
+  await expect(page.getByText('No conversations here.')).toBeVisible();
   // Sections that are not built yet are visibly disabled, not fake pages.
   await expect(page.locator('.tabs [aria-disabled="true"]', { hasText: 'Analytics' })).toBeVisible();
   await expect(page.locator('.tabs a', { hasText: 'Analytics' })).toHaveCount(0);

@@ -10,6 +10,7 @@ use crate::domain::views::BotMembership;
 use crate::domain::{BotId, Tab};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[derive(Clone, Copy)]
 struct ChannelActions {
@@ -33,7 +34,7 @@ pub fn ChannelsPage() -> impl IntoView {
         },
     );
     view! {
-        <leptos_meta::Title text="Channels · Switchboard" />
+        <Title text="Channels · Switchboard" />
         <Loaded resource=data ok=|(member, channels)| view! { <Channels member channels /> } />
     }
 }

@@ -19,6 +19,7 @@ use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -91,7 +92,7 @@ pub fn InboxPage() -> impl IntoView {
         },
     );
     view! {
-        <leptos_meta::Title text="Inbox · Switchboard" />
+        <Title text="Inbox · Switchboard" />
         <Loaded resource=section ok=|member: BotMembership| view! { <InboxView member /> } />
     }
 }
@@ -205,7 +206,6 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>) -> impl IntoView {
                     q.after = None;
                 })
                 attr:class=move || if state.get().status == filter { "filter active" } else { "filter" }
-                attr:aria-current=move || (state.get().status == filter).then_some("page")
             >
                 {filter.label()}
             </A>

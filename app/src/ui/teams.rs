@@ -9,6 +9,7 @@ use crate::domain::inbox::{TeamListing, TeamsView};
 use crate::domain::{BotId, MemberId};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[derive(Clone, Copy)]
 struct TeamsActions {
@@ -31,7 +32,7 @@ pub fn TeamsPage() -> impl IntoView {
         },
     );
     view! {
-        <leptos_meta::Title text="Teams · Switchboard" />
+        <Title text="Teams · Switchboard" />
         <Loaded resource=data ok=|view| view! { <Teams view /> } />
     }
 }

@@ -1,0 +1,184 @@
+import { test, expect, Page, Browser, FrameLocator } from '@playwright/test';
+
+const password = 'correct horse battery';
+const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+async function ownerWithBot(page: Page, botName: string): Promise<string> {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Your name').fill('Ali Owner');
+  await page.getByLabel('Email').fill(`ali-${unique()}@example.com`);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByLabel('Bot name').fill(botName);
+  await page.getByRole('button', { name: 'Create bot' }).click();
+  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
+  return new URL(page.url()).pathname.split('/')[2];
+}
+
+/** The widget id, read from the embed snippet in Bot Settings > Channels. */
+async function widgetId(page: Page, botId: string): Promise<string> {
+  await page.goto(`/bots/${botId}/channels`);
+  await hydrated(page);
+  const snippet = await page.getByTestId('embed-snippet').inputValue();
+  const match = snippet.match(/data-widget="([0-9a-f]+)"/);
+  expect(match).not.toBeNull();
+  expect(snippet).toContain('/widget.js');
+  return match![1];
+}
+
+/** A customer on the business's own site (another origin), with the snippet pasted in. */
+async function customerOnShop(browser: Browser, baseURL: string, widget: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('http://shop.example/**', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!DOCTYPE html><html><body><h1>Acme Shoes</h1>
+        <script src="${baseURL}/widget.js" data-widget="${widget}" async></script></body></html>`,
+    }),
+  );
+  await page.goto('http://shop.example/');
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  const chat: FrameLocator = page.frameLocator('iframe[title="Chat"]');
+  return { context, page, chat };
+}
+
+async function invite(page: Page, botId: string, email: string, role: string): Promise<string> {
+  await page.goto(`/bots/${botId}/team`);
+  await hydrated(page);
+  await page.getByText('+ Assign new team member').click();
+  await page.getByLabel('Invitee email').fill(email);
+  await page.locator('.invite-form select[name=role]').selectOption({ label: role });
+  await page.getByRole('button', { name: 'Create invitation link' }).click();
+  const link = page.getByLabel('Invitation link');
+  await expect(link).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
+  return await link.inputValue();
+}
+
+async function join(browser: Browser, link: string, name: string, email: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sign up to join' }).click();
+  await hydrated(page);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/invite\//);
+  await page.getByRole('button', { name: 'Accept and join' }).click();
+  await expect(page).not.toHaveURL(/\/invite\//);
+  return { context, page };
+}
+
+test('a customer on another site and an agent chat live both ways; customer HTML stays text', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const botId = await ownerWithBot(page, 'Acme Shoes');
+  const widget = await widgetId(page, botId);
+  await page.goto(`/bots/${botId}/inbox`);
+  await hydrated(page);
+  await expect(page.locator('.live-dot.on')).toBeVisible();
+
+  const customer = await customerOnShop(browser, baseURL!, widget);
+  const chat = customer.chat;
+  await expect(chat.getByRole('heading', { name: 'Chat with Acme Shoes' })).toBeVisible();
+  await chat.getByLabel('Your name').fill('Carla Customer');
+  await chat.getByLabel('Message').fill('Where is my order <img src=x onerror="window.__xss=1">?');
+  await chat.getByLabel('Message').press('Enter');
+  await expect(chat.locator('.msg.from-customer')).toContainText('Where is my order <img');
+  await chat.getByRole('button', { name: 'Talk to a person' }).click();
+
+  // The agent's Open list shows it without a reload, marked as asking for an agent.
+  const row = page.locator('.row', { hasText: 'Carla Customer' });
+  await expect(row).toBeVisible();
+  await expect(row.locator('.badge.ask')).toHaveText('asked for an agent');
+  await row.getByRole('link').click();
+  const thread = page.locator('.thread');
+  await expect(thread.locator('.msg.customer .body')).toHaveText('Where is my order <img src=x onerror="window.__xss=1">?');
+  expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+
+  // The customer types: the agent sees it.
+  await chat.getByLabel('Message').pressSequentially('one more thing', { delay: 20 });
+  await expect(page.locator('.typing')).toContainText('is typing…');
+
+  // The agent replies with Enter; the customer sees it live.
+  const box = page.getByLabel('Message');
+  await box.fill('Hi Carla, it ships today.');
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
+  await expect(chat.locator('.msg.from-agent')).toContainText('Hi Carla, it ships today.');
+  await expect(chat.locator('.msg.from-agent .who')).toHaveText('Ali Owner');
+  await expect(thread.locator('.msg.agent')).toHaveCount(1);
+
+  // An internal note never reaches the customer.
+  await page.getByRole('button', { name: 'Internal note' }).click();
+  await box.fill('VIP — be nice');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(thread.locator('.msg.note')).toContainText('VIP — be nice');
+  await chat.getByLabel('Message').fill('Thanks!');
+  await chat.getByLabel('Message').press('Enter');
+  await expect(thread.locator('.msg.customer').last()).toContainText('Thanks!');
+  await expect(chat.locator('.msg', { hasText: 'VIP' })).toHaveCount(0);
+
+  // Close: the system event appears in the thread.
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(thread.locator('.msg.system').last()).toHaveText(/Closed by Ali Owner/);
+  await customer.context.close();
+});
+
+test('a seatless viewer sees the conversation with the reply box disabled; a team member finds the team queue', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const botId = await ownerWithBot(page, 'Team Bot');
+  const widget = await widgetId(page, botId);
+  const customer = await customerOnShop(browser, baseURL!, widget);
+  await customer.chat.getByLabel('Message').fill('Billing question');
+  await customer.chat.getByLabel('Message').press('Enter');
+  await customer.chat.getByRole('button', { name: 'Talk to a person' }).click();
+  await expect(customer.chat.getByRole('button', { name: 'Talk to a person' })).toBeHidden();
+
+  const viewerEmail = `vic-${unique()}@example.com`;
+  const viewer = await join(browser, await invite(page, botId, viewerEmail, 'Viewer'), 'Vic Viewer', viewerEmail);
+
+  // Owner makes a team with the viewer in it and assigns the conversation to it.
+  await page.goto(`/bots/${botId}/team/teams`);
+  await hydrated(page);
+  await page.getByLabel('New team').fill('Billing');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  const card = page.locator('.team-card', { hasText: 'Billing' });
+  await card.getByLabel('Add a member to Billing').selectOption({ label: 'Vic Viewer' });
+  await card.getByRole('button', { name: 'Add' }).click();
+  await expect(card.locator('.team-members')).toContainText('Vic Viewer');
+  await page.goto(`/bots/${botId}/inbox`);
+  await hydrated(page);
+  await page.locator('.row', { hasText: 'Billing question' }).getByRole('link').click();
+  await page.getByLabel('Assign to team').selectOption({ label: 'Billing' });
+  await page.getByRole('button', { name: 'Assign team' }).click();
+  await expect(page.locator('.thread .msg.system').last()).toHaveText(/Assigned to the Billing team by Ali Owner/);
+
+  // The viewer filters by the team and opens it: everything visible, nothing actionable.
+  const v = viewer.page;
+  await v.goto(`/bots/${botId}/inbox`);
+  await hydrated(v);
+  await v.locator('.filters.teams').getByRole('link', { name: 'Billing' }).click();
+  const row = v.locator('.row', { hasText: 'Billing question' });
+  await expect(row.locator('.assignee')).toHaveText('Team Billing');
+  await row.getByRole('link').click();
+  await expect(v.locator('.thread .msg.customer')).toContainText('Billing question');
+  await expect(v.getByLabel('Message')).toBeDisabled();
+  await expect(v.getByTestId('reply-reason')).toHaveText('Viewers cannot hold an Inbox seat.');
+  await expect(v.getByRole('button', { name: 'Close', exact: true })).toBeDisabled();
+  await viewer.context.close();
+  await customer.context.close();
+});

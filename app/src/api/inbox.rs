@@ -120,7 +120,7 @@ pub async fn inbox_presence(bot_id: BotId, viewing: Option<ConversationId>) -> R
 }
 
 #[server(prefix = "/api", endpoint = "channels/list")]
-pub async fn channels_list(bot_id: BotId) -> Result<Vec<crate::domain::inbox::ChannelView>, AppError> {
+pub async fn channels_list(bot_id: BotId) -> Result<crate::domain::inbox::ChannelsView, AppError> {
     use crate::server::{context, services::channels};
     let (state, user) = context::signed_in_user().await?;
     channels::channels(&state.db, user, bot_id).await

@@ -262,6 +262,14 @@ pub struct ChannelSecret {
     pub secret: String,
 }
 
+/// Bot Settings > Channels, as one member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelsView {
+    pub bot_id: super::ids::BotId,
+    pub viewer: super::policy::Actor,
+    pub channels: Vec<ChannelView>,
+}
+
 /// Team Manager > Teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamsView {

@@ -4,10 +4,9 @@ use super::bot::use_bot_id;
 use super::widgets::{ActionError, Loaded};
 use crate::api::inbox::{ChannelsCreateApi, ChannelsRotateSecret, ChannelsSetOutboundUrl, channels_list};
 use crate::domain::AppError;
-use crate::domain::inbox::{ChannelKind, ChannelSecret, ChannelView};
+use crate::domain::inbox::{ChannelKind, ChannelSecret, ChannelView, ChannelsView};
 use crate::domain::policy::{self, Actor};
-use crate::domain::views::BotMembership;
-use crate::domain::{BotId, Tab};
+use crate::domain::BotId;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,14 +27,15 @@ pub fn ChannelsPage() -> impl IntoView {
     let data = Resource::new(
         move || (bot_id.get(), actions.create.version().get(), actions.set_url.version().get()),
         |(bot, ..)| async move {
-            let Some(bot) = bot else { return Err(AppError::NotFound) };
-            let member = crate::api::bots::open_section(bot, Tab::Channels).await?;
-            Ok((member, channels_list(bot).await?))
+            match bot {
+                Some(bot) => channels_list(bot).await,
+                None => Err(AppError::NotFound),
+            }
         },
     );
     view! {
         <Title text="Channels · Switchboard" />
-        <Loaded resource=data ok=|(member, channels)| view! { <Channels member channels /> } />
+        <Loaded resource=data ok=|view: ChannelsView| view! { <Channels bot=view.bot_id actor=view.viewer channels=view.channels /> } />
     }
 }
 
@@ -51,10 +51,8 @@ fn origin() -> String {
 }
 
 #[component]
-fn Channels(member: BotMembership, channels: Vec<ChannelView>) -> impl IntoView {
+fn Channels(bot: BotId, actor: Actor, channels: Vec<ChannelView>) -> impl IntoView {
     let actions = expect_context::<ChannelActions>();
-    let bot = member.bot_id;
-    let actor = member.actor();
     let manage = policy::can_manage_channels(Some(&actor));
     let widget = channels.iter().find(|c| c.kind == ChannelKind::Widget).cloned();
     let apis: Vec<ChannelView> = channels.into_iter().filter(|c| c.kind == ChannelKind::Api).collect();

@@ -79,7 +79,7 @@ async fn the_chat_page_can_be_framed_anywhere_and_the_dashboard_nowhere() {
     let s = setup().await;
     let channels = s.app.call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner)).await;
     assert_eq!(channels.status, StatusCode::OK, "{}", channels.body);
-    let channels: Vec<app::domain::inbox::ChannelView> = channels.json();
+    let channels = channels.json::<app::domain::inbox::ChannelsView>().channels;
     let widget = channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).expect("a widget");
 
     let page = s.app.page(&format!("/chat/{}", widget.public_id), None).await;
@@ -110,8 +110,12 @@ async fn json_post(app: &TestApp, path: &str, body: serde_json::Value) -> crate:
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_visitor_chats_through_the_widget_endpoints() {
     let s = setup().await;
-    let channels: Vec<app::domain::inbox::ChannelView> =
-        s.app.call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner)).await.json();
+    let channels = s
+        .app
+        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
     let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
     let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({"name": "Ada"})).await;
     assert_eq!(start.status, StatusCode::OK, "{}", start.body);

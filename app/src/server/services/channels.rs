@@ -1,7 +1,7 @@
 //! Bot Settings > Channels: the website widget (one per bot, created on first need) and API
 //! channels with their signing secrets (shown once; rotatable) and outbound URLs.
 use crate::domain::ids::ChannelId;
-use crate::domain::inbox::{ChannelKind, ChannelSecret, ChannelView};
+use crate::domain::inbox::{ChannelKind, ChannelSecret, ChannelView, ChannelsView};
 use crate::domain::policy;
 use crate::domain::{AppError, BotId, UserId};
 use crate::server::db::{Db, now_ms};
@@ -50,12 +50,15 @@ pub async fn ensure_widget(db: &Db, bot: BotId) -> Result<ChannelRow, AppError> 
 }
 
 /// The Channels tab: every channel of the bot (the widget first).
-pub async fn channels(db: &Db, user: UserId, bot: BotId) -> Result<Vec<ChannelView>, AppError> {
+pub async fn channels(db: &Db, user: UserId, bot: BotId) -> Result<ChannelsView, AppError> {
     let mut conn = db.pool().acquire().await?;
-    policy::can_view_channels(actor_of(&acting(&mut conn, user, bot).await?).as_ref())?;
+    let viewer = actor_of(&acting(&mut conn, user, bot).await?);
+    policy::can_view_channels(viewer.as_ref())?;
+    let viewer = viewer.ok_or(AppError::NotFound)?;
     drop(conn);
     ensure_widget(db, bot).await?;
-    Ok(repo::channels_of_bot(db.pool(), bot).await?.iter().map(view_of).collect())
+    let channels = repo::channels_of_bot(db.pool(), bot).await?.iter().map(view_of).collect();
+    Ok(ChannelsView { bot_id: bot, viewer, channels })
 }
 
 fn parse_outbound_url(raw: &str) -> Result<String, AppError> {

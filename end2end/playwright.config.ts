@@ -6,6 +6,8 @@ import * as path from 'path';
 const port = Number(process.env.E2E_PORT ?? 3107);
 // A second server whose invitation links expire after 2 seconds, for the expired-link page.
 export const shortTtlPort = port + 1;
+// A business's website on another origin, for the embedded chat widget.
+export const shopPort = port + 2;
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, 'target', 'e2e');
 const binary = path.join(root, 'target', 'release', 'switchboard');
@@ -58,5 +60,12 @@ export default defineConfig({
   webServer: [
     server(port, dataDir),
     server(shortTtlPort, `${dataDir}-short-ttl`, { SWITCHBOARD_INVITATION_TTL_SECONDS: '2' }),
+    {
+      command: `node shop-server.js ${shopPort}`,
+      cwd: __dirname,
+      url: `http://127.0.0.1:${shopPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
   ],
 });

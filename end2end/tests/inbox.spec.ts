@@ -1,4 +1,5 @@
 import { test, expect, Page, Browser, FrameLocator } from '@playwright/test';
+import { shopPort } from '../playwright.config';
 
 const password = 'correct horse battery';
 const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
@@ -35,15 +36,7 @@ async function widgetId(page: Page, botId: string): Promise<string> {
 async function customerOnShop(browser: Browser, baseURL: string, widget: string) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.route('http://localhost:3999/**', (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!DOCTYPE html><html><body><h1>Acme Shoes</h1>
-        <script src="${baseURL}/widget.js" data-widget="${widget}" async></script></body></html>`,
-    }),
-  );
-  // Another origin (a local one: Chrome keeps public sites from loading loopback resources).
-  await page.goto('http://localhost:3999/shop');
+  await page.goto(`http://127.0.0.1:${shopPort}/shop?widget=${widget}&switchboard=${encodeURIComponent(baseURL)}`);
   await page.getByRole('button', { name: 'Chat with us' }).click();
   const chat: FrameLocator = page.frameLocator('iframe[title="Chat"]');
   return { context, page, chat };

@@ -79,31 +79,17 @@ fn parse_scope(raw: Option<String>) -> Scope {
     }
 }
 
+type ListResource = Resource<Result<crate::domain::inbox::ConversationPage, AppError>>;
+type ThreadResource = Resource<Result<Option<ThreadView>, AppError>>;
+
+/// Every resource of the page is created here, at the top, never inside a suspended view: the
+/// server renders suspended views more than once, and resources created there would be
+/// numbered differently on the server and in the browser (hydration would then fail).
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let bot_id = use_bot_id();
-    let section = Resource::new(
-        move || bot_id.get(),
-        |bot| async move {
-            match bot {
-                Some(bot) => crate::api::bots::open_section(bot, crate::domain::Tab::Inbox).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    view! {
-        <Title text="Inbox · Switchboard" />
-        <Loaded resource=section ok=|member: BotMembership| view! { <InboxView member /> } />
-    }
-}
-
-#[component]
-fn InboxView(member: BotMembership) -> impl IntoView {
-    let bot = member.bot_id;
-    let actor = member.actor();
     let live = Live { version: RwSignal::new(0), typing: RwSignal::new(None), connected: RwSignal::new(false) };
     provide_context(live);
-    connect_live(bot, live);
     let query = use_query_map();
     let state = Memo::new(move |_| {
         let q = query.read();
@@ -115,6 +101,53 @@ fn InboxView(member: BotMembership) -> impl IntoView {
             before: q.get("before").and_then(|b| b.parse().ok()).map(MessageId),
         }
     });
+    let section = Resource::new(
+        move || bot_id.get(),
+        |bot| async move {
+            match bot {
+                Some(bot) => crate::api::bots::open_section(bot, crate::domain::Tab::Inbox).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let list: ListResource = Resource::new(
+        move || {
+            let q = state.get();
+            (bot_id.get(), q.status, q.scope, q.after, live.version.get())
+        },
+        |(bot, status, scope, after, _)| async move {
+            match bot {
+                Some(bot) => inbox_list(bot, status, scope, after).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let thread: ThreadResource = Resource::new(
+        move || {
+            let q = state.get();
+            (bot_id.get(), q.conversation, q.before, live.version.get())
+        },
+        |(bot, conversation, before, _)| async move {
+            match (bot, conversation) {
+                (Some(bot), Some(conversation)) => inbox_thread(bot, conversation, before).await.map(Some),
+                _ => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Title text="Inbox · Switchboard" />
+        <Loaded resource=section ok=move |member: BotMembership| view! { <InboxView member state list thread /> } />
+    }
+}
+
+#[component]
+fn InboxView(member: BotMembership, state: Memo<InboxQuery>, list: ListResource, thread: ThreadResource) -> impl IntoView {
+    let bot = member.bot_id;
+    let actor = member.actor();
+    let live = expect_context::<Live>();
+    connect_live(bot, live);
+    // Only a change of conversation replaces the pane (and its unsent text).
+    let selected = Memo::new(move |_| state.get().conversation);
     view! {
         <section class="page inbox">
             <div class="inbox-head">
@@ -125,9 +158,9 @@ fn InboxView(member: BotMembership) -> impl IntoView {
                 </span>
             </div>
             <div class="inbox-grid">
-                <ConversationList bot state />
-                {move || match state.get().conversation {
-                    Some(conversation) => view! { <ThreadPane bot conversation actor state /> }.into_any(),
+                <ConversationList bot state page=list />
+                {move || match selected.get() {
+                    Some(conversation) => view! { <ThreadPane bot conversation actor state thread /> }.into_any(),
                     None => view! {
                         <section class="thread empty-state">
                             <p>"Choose a conversation."</p>
@@ -189,15 +222,7 @@ fn connect_live(bot: BotId, live: Live) {
 }
 
 #[component]
-fn ConversationList(bot: BotId, state: Memo<InboxQuery>) -> impl IntoView {
-    let live = expect_context::<Live>();
-    let page = Resource::new(
-        move || {
-            let q = state.get();
-            (q.status, q.scope, q.after, live.version.get())
-        },
-        move |(status, scope, after, _)| inbox_list(bot, status, scope, after),
-    );
+fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> impl IntoView {
     let tab = move |filter: StatusFilter| {
         view! {
             <A
@@ -338,8 +363,13 @@ struct ThreadActions {
 }
 
 #[component]
-fn ThreadPane(bot: BotId, conversation: ConversationId, actor: Actor, state: Memo<InboxQuery>) -> impl IntoView {
-    let live = expect_context::<Live>();
+fn ThreadPane(
+    bot: BotId,
+    conversation: ConversationId,
+    actor: Actor,
+    state: Memo<InboxQuery>,
+    thread: ThreadResource,
+) -> impl IntoView {
     let actions = ThreadActions {
         reply: ServerAction::new(),
         note: ServerAction::new(),
@@ -352,16 +382,13 @@ fn ThreadPane(bot: BotId, conversation: ConversationId, actor: Actor, state: Mem
         typing: ServerAction::new(),
     };
     provide_context(actions);
-    let thread = Resource::new(
-        move || (state.get().before, live.version.get()),
-        move |(before, _)| inbox_thread(bot, conversation, before),
-    );
     view! {
         <section class="thread" aria-label="Conversation">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match thread.await {
-                        Ok(view) => view! { <Thread bot view actor state /> }.into_any(),
+                        Ok(Some(view)) => view! { <Thread bot view actor state /> }.into_any(),
+                        Ok(None) => ().into_any(),
                         Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}

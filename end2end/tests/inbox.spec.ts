@@ -86,8 +86,8 @@ test('a customer on another site and an agent chat live both ways; customer HTML
   const chat = customer.chat;
   await expect(chat.getByRole('heading', { name: 'Chat with Acme Shoes' })).toBeVisible();
   await chat.getByLabel('Your name').fill('Carla Customer');
-  await chat.getByLabel('Message').fill('Where is my order <img src=x onerror="window.__xss=1">?');
-  await chat.getByLabel('Message').press('Enter');
+  await chat.getByRole('textbox', { name: 'Message' }).fill('Where is my order <img src=x onerror="window.__xss=1">?');
+  await chat.getByRole('textbox', { name: 'Message' }).press('Enter');
   await expect(chat.locator('.msg.from-customer')).toContainText('Where is my order <img');
   await chat.getByRole('button', { name: 'Talk to a person' }).click();
 
@@ -101,11 +101,11 @@ test('a customer on another site and an agent chat live both ways; customer HTML
   expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
 
   // The customer types: the agent sees it.
-  await chat.getByLabel('Message').pressSequentially('one more thing', { delay: 20 });
+  await chat.getByRole('textbox', { name: 'Message' }).pressSequentially('one more thing', { delay: 20 });
   await expect(page.locator('.typing')).toContainText('is typing…');
 
   // The agent replies with Enter; the customer sees it live.
-  const box = page.getByLabel('Message');
+  const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill('Hi Carla, it ships today.');
   await box.press('Enter');
   await expect(box).toHaveValue('');
@@ -118,8 +118,8 @@ test('a customer on another site and an agent chat live both ways; customer HTML
   await box.fill('VIP — be nice');
   await page.getByRole('button', { name: 'Add note' }).click();
   await expect(thread.locator('.msg.note')).toContainText('VIP — be nice');
-  await chat.getByLabel('Message').fill('Thanks!');
-  await chat.getByLabel('Message').press('Enter');
+  await chat.getByRole('textbox', { name: 'Message' }).fill('Thanks!');
+  await chat.getByRole('textbox', { name: 'Message' }).press('Enter');
   await expect(thread.locator('.msg.customer').last()).toContainText('Thanks!');
   await expect(chat.locator('.msg', { hasText: 'VIP' })).toHaveCount(0);
 
@@ -137,8 +137,8 @@ test('a seatless viewer sees the conversation with the reply box disabled; a tea
   const botId = await ownerWithBot(page, 'Team Bot');
   const widget = await widgetId(page, botId);
   const customer = await customerOnShop(browser, baseURL!, widget);
-  await customer.chat.getByLabel('Message').fill('Billing question');
-  await customer.chat.getByLabel('Message').press('Enter');
+  await customer.chat.getByRole('textbox', { name: 'Message' }).fill('Billing question');
+  await customer.chat.getByRole('textbox', { name: 'Message' }).press('Enter');
   await customer.chat.getByRole('button', { name: 'Talk to a person' }).click();
   await expect(customer.chat.getByRole('button', { name: 'Talk to a person' })).toBeHidden();
 
@@ -170,7 +170,7 @@ test('a seatless viewer sees the conversation with the reply box disabled; a tea
   await expect(row.locator('.assignee')).toHaveText('Team Billing');
   await row.getByRole('link').click();
   await expect(v.locator('.thread .msg.customer')).toContainText('Billing question');
-  await expect(v.getByLabel('Message')).toBeDisabled();
+  await expect(v.getByRole('textbox', { name: 'Message' })).toBeDisabled();
   await expect(v.getByTestId('reply-reason')).toHaveText('Viewers cannot hold an Inbox seat.');
   await expect(v.getByRole('button', { name: 'Close', exact: true })).toBeDisabled();
   await viewer.context.close();

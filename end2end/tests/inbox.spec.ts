@@ -176,3 +176,38 @@ test('a seatless viewer sees the conversation with the reply box disabled; a tea
   await viewer.context.close();
   await customer.context.close();
 });
+
+test('a newcomer creates a demo bot, sees a living inbox and logs in as a seatless teammate', async ({ page, browser }) => {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Your name').fill('Nina Newcomer');
+  await page.getByLabel('Email').fill(`nina-${unique()}@example.com`);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('button', { name: 'Create a demo bot' }).click();
+  const logins = page.getByTestId('demo-logins');
+  await expect(logins).toBeVisible({ timeout: 20_000 });
+  const sam = logins.locator('tr', { hasText: 'Sam Seatless' });
+  const email = (await sam.locator('td').nth(3).textContent())!.trim();
+  const samPassword = (await sam.locator('td').nth(4).textContent())!.trim();
+  await logins.getByRole('link', { name: 'open its Inbox' }).click();
+  await hydrated(page);
+  await expect(page.locator('.row', { hasText: 'Carla Gómez' })).toBeVisible();
+  await expect(page.locator('.row', { hasText: 'Emma Website' })).toBeVisible();
+  await page.getByRole('link', { name: 'Banned', exact: true }).click();
+  await expect(page.locator('.row', { hasText: 'Spam Bot 3000' })).toBeVisible();
+
+  const other = await browser.newContext();
+  const s = await other.newPage();
+  await s.goto('/login');
+  await hydrated(s);
+  await s.getByLabel('Email').fill(email);
+  await s.getByLabel('Password').fill(samPassword);
+  await s.getByRole('button', { name: 'Log in' }).click();
+  await s.getByRole('link', { name: 'Acme Shoes (demo)' }).click();
+  await hydrated(s);
+  await s.locator('.row', { hasText: 'Carla Gómez' }).getByRole('link').click();
+  await expect(s.getByTestId('reply-reason')).toHaveText('You need an Inbox seat to reply — ask an admin.');
+  await expect(s.getByRole('textbox', { name: 'Message' })).toBeDisabled();
+  await other.close();
+});

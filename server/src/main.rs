@@ -8,7 +8,13 @@ fn main() {
     return_freed_memory();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
     match runtime {
-        Ok(runtime) => runtime.block_on(serve()),
+        Ok(runtime) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            match args.first().map(String::as_str) {
+                Some("seed") => runtime.block_on(seed(&args[1..])),
+                _ => runtime.block_on(serve()),
+            }
+        }
         Err(err) => {
             eprintln!("switchboard: could not start the async runtime: {err}");
             std::process::exit(1);
@@ -27,6 +33,65 @@ fn return_freed_memory() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
     }
+}
+
+/// `switchboard seed --conversations N --messages-per M`: synthetic data for benchmarks.
+fn seed_plan(args: &[String]) -> Result<app::server::services::seed::SeedPlan, String> {
+    let mut plan = app::server::services::seed::SeedPlan { conversations: 1000, messages_per: 10 };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a number"))?;
+        let n: i64 = value.parse().map_err(|_| format!("{flag}: `{value}` is not a number"))?;
+        match flag.as_str() {
+            "--conversations" if n >= 1 => plan.conversations = n,
+            "--messages-per" if n >= 0 => plan.messages_per = n,
+            _ => return Err(format!("unknown or out-of-range option {flag} {value}")),
+        }
+    }
+    Ok(plan)
+}
+
+async fn seed(args: &[String]) {
+    let plan = match seed_plan(args) {
+        Ok(plan) => plan,
+        Err(problem) => {
+            eprintln!("switchboard seed: {problem}\nusage: switchboard seed [--conversations N] [--messages-per M]");
+            std::process::exit(2);
+        }
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(problem) => {
+            eprintln!("switchboard: configuration error: {problem}");
+            std::process::exit(2);
+        }
+    };
+    init_logging(config.json_logs);
+    app::server::password::configure(config.password_workers, config.password_queue);
+    let state = match build_state(&config).await {
+        Ok(state) => state,
+        Err(err) => {
+            eprintln!("switchboard seed: could not open the database: {err}");
+            std::process::exit(1);
+        }
+    };
+    let started = std::time::Instant::now();
+    match app::server::services::seed::seed(&state.db, &plan).await {
+        Ok(seeded) => println!(
+            "seeded bot {} with {} conversations × {} messages in {:.1}s; log in as {} / {}",
+            seeded.bot,
+            plan.conversations,
+            plan.messages_per,
+            started.elapsed().as_secs_f64(),
+            seeded.owner_email,
+            seeded.password
+        ),
+        Err(err) => {
+            eprintln!("switchboard seed: failed: {err}");
+            std::process::exit(1);
+        }
+    }
+    state.db.close().await;
 }
 
 async fn serve() {

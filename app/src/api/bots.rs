@@ -18,3 +18,16 @@ pub async fn open_section(bot_id: BotId, tab: Tab) -> Result<BotMembership, AppE
     let (state, user) = context::signed_in_user().await?;
     bots::authorize_tab(&state.db, user, bot_id, tab).await
 }
+
+/// A demo bot with conversations and teammates to log in as. Counts against the sign-up limit
+/// of the caller's address (it creates accounts).
+#[server(prefix = "/api", endpoint = "bots/create-demo")]
+pub async fn create_demo_bot() -> Result<crate::domain::inbox::DemoBot, AppError> {
+    use crate::server::rate_limit::{self, Bucket};
+    use crate::server::{context, services::demo};
+    let (state, user) = context::signed_in_user().await?;
+    let ip = context::client_ip();
+    let limit = state.settings.limits.sign_up_per_address;
+    rate_limit::take(&state.db, Bucket::SignUpFromAddress(&ip), limit, "Too many new accounts from your address.").await?;
+    demo::create_demo_bot(&state.db, &state.hub, user).await
+}

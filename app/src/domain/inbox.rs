@@ -262,6 +262,22 @@ pub struct ChannelSecret {
     pub secret: String,
 }
 
+/// A freshly made demo bot and the teammates one can log in as (passwords shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoBot {
+    pub bot_id: super::ids::BotId,
+    pub logins: Vec<DemoLogin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoLogin {
+    pub name: String,
+    pub role: super::role::Role,
+    pub has_seat: bool,
+    pub email: String,
+    pub password: String,
+}
+
 /// Bot Settings > Channels, as one member sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelsView {

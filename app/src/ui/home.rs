@@ -78,6 +78,59 @@ fn YourBots(session: SessionView) -> impl IntoView {
                     "Create bot"
                 </button>
             </ActionForm>
+            <h2>"Try it with sample data"</h2>
+            <p class="muted">
+                "A demo bot with customers, conversations in every state, teams, and teammates with and without seats — log in as each to see what their role can do."
+            </p>
+            <ActionForm action=actions.create_demo attr:class="inline-form">
+                <ActionError value=actions.create_demo.value() />
+                <button type="submit" class="secondary" disabled=move || actions.create_demo.pending().get()>
+                    {move || if actions.create_demo.pending().get() { "Creating the demo…" } else { "Create a demo bot" }}
+                </button>
+            </ActionForm>
+            <DemoLogins />
         </section>
+    }
+}
+
+/// The demo's teammates and their passwords, shown once right after it is made.
+#[component]
+fn DemoLogins() -> impl IntoView {
+    let actions = use_session_actions();
+    move || {
+        actions.create_demo.value().get().and_then(Result::ok).map(|demo| {
+            let inbox = demo.bot_id;
+            view! {
+                <div class="demo-logins" role="status" data-testid="demo-logins">
+                    <p>
+                        "Your demo bot is ready: "
+                        <A href=format!("/bots/{inbox}/inbox")>"open its Inbox"</A>
+                        ". Log in as a teammate (in another browser or a private window) with these — they are shown only now:"
+                    </p>
+                    <table class="members">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Role"</th>
+                                <th scope="col">"Inbox seat"</th>
+                                <th scope="col">"Email"</th>
+                                <th scope="col">"Password"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {demo.logins.into_iter().map(|l| view! {
+                                <tr>
+                                    <td>{l.name}</td>
+                                    <td>{l.role.label()}</td>
+                                    <td>{if l.has_seat { "Seat" } else { "No seat" }}</td>
+                                    <td><code>{l.email}</code></td>
+                                    <td><code>{l.password}</code></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+        })
     }
 }

@@ -14,7 +14,7 @@ pub mod widget;
 mod widgets;
 
 use crate::api::auth::{LogIn, LogOut, SignUp, current_session};
-use crate::api::bots::CreateBot;
+use crate::api::bots::{CreateBot, CreateDemoBot};
 use crate::api::team::AcceptInvitation;
 use crate::domain::AppError;
 use crate::domain::views::SessionView;
@@ -49,6 +49,7 @@ pub struct SessionActions {
     pub log_in: ServerAction<LogIn>,
     pub log_out: ServerAction<LogOut>,
     pub create_bot: ServerAction<CreateBot>,
+    pub create_demo: ServerAction<CreateDemoBot>,
     pub accept_invitation: ServerAction<AcceptInvitation>,
     pub session: Resource<Result<Option<SessionView>, AppError>>,
 }
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
     let log_in = ServerAction::<LogIn>::new();
     let log_out = ServerAction::<LogOut>::new();
     let create_bot = ServerAction::<CreateBot>::new();
+    let create_demo = ServerAction::<CreateDemoBot>::new();
     let accept_invitation = ServerAction::<AcceptInvitation>::new();
     let session = Resource::new(
         move || {
@@ -72,12 +74,13 @@ pub fn App() -> impl IntoView {
                 log_in.version().get(),
                 log_out.version().get(),
                 create_bot.version().get(),
+                create_demo.version().get(),
                 accept_invitation.version().get(),
             )
         },
         |_| current_session(),
     );
-    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, accept_invitation, session });
+    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, create_demo, accept_invitation, session });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css" />

@@ -4,8 +4,10 @@ pub mod accounts;
 pub mod billing;
 pub mod bots;
 pub mod channels;
+pub mod demo;
 pub mod inbox;
 pub mod intake;
+pub mod seed;
 pub mod team;
 pub mod teams;
 

@@ -31,6 +31,34 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     url: std::sync::Arc<str>,
+    /// SQLite: one writer at a time in this process (see `begin_write`).
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction from `Db::begin_write`; use it as the connection it wraps, then
+/// `commit` (dropping it rolls back).
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -63,7 +91,7 @@ impl Db {
                 AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?
             }
         };
-        Ok(Db { pool, backend, url: url.into() })
+        Ok(Db { pool, backend, url: url.into(), write_gate: Default::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), MigrateError> {
@@ -83,12 +111,19 @@ impl Db {
 
     /// A transaction that will write after reading. SQLite takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that upgrades to a writer under contention
-    /// fails with SQLITE_BUSY_SNAPSHOT instead of waiting. Postgres callers lock the rows they
-    /// read with `FOR UPDATE` or use a single conditional statement.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    /// fails with SQLITE_BUSY_SNAPSHOT instead of waiting. SQLite has one writer anyway, so
+    /// this process's writers first queue on an in-process gate, in order: waiting in SQLite's
+    /// busy handler instead (which sleeps up to 100 ms between polls) made the slowest writes
+    /// slow. Postgres callers lock the rows they read with `FOR UPDATE` or use a single
+    /// conditional statement.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let gate = self.write_gate.clone().lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _gate: Some(gate) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None }),
         }
     }
 

@@ -4,4 +4,5 @@ mod common;
 mod hardening;
 mod http;
 mod inbox_http;
+mod processes;
 mod team_http;

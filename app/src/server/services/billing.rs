@@ -12,7 +12,8 @@ use crate::server::db::{Db, now_ms};
 use crate::server::repo::billing::LedgerKind;
 use crate::server::repo::{self, audit, billing as store};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Transaction};
+use crate::server::db::WriteTx;
+use sqlx::{Any, AnyConnection};
 
 pub const MAX_SEATS_PER_PURCHASE: i64 = 100;
 
@@ -112,7 +113,7 @@ async fn plan(conn: &mut AnyConnection, code: &str) -> Result<Plan, AppError> {
 
 /// A billing write in progress: the bot row locked, the actor checked, the period current.
 struct BillingWrite {
-    tx: Transaction<'static, Any>,
+    tx: WriteTx,
     state: store::BotBilling,
     today: Day,
     now: i64,

@@ -14,7 +14,7 @@ use crate::server::db::{Db, flag, now_ms};
 use crate::server::live::Hub;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
 use crate::server::repo::{events, team};
-use sqlx::{Any, Transaction};
+use crate::server::db::WriteTx;
 
 pub const LIST_PAGE_SIZE: i64 = 50;
 pub const THREAD_PAGE_SIZE: i64 = 50;
@@ -162,7 +162,7 @@ async fn open_action(
     bot: BotId,
     conversation: ConversationId,
     action: InboxAction,
-) -> Result<(Transaction<'static, Any>, Acting, repo::ConversationFacts), AppError> {
+) -> Result<(WriteTx, Acting, repo::ConversationFacts), AppError> {
     let mut tx = db.begin_write().await?;
     db.lock_bot(&mut tx, bot.0).await?;
     let me = acting_member(&mut tx, user, bot).await?;
@@ -175,7 +175,7 @@ async fn open_action(
 /// Adds a message inside an open action and records the live events for it.
 async fn add_message(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     facts: &repo::ConversationFacts,
     message: NewMessage<'_>,
     now: i64,
@@ -201,7 +201,7 @@ async fn add_message(
 /// A system event in the thread ("Closed by Ali").
 async fn system_event(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     facts: &repo::ConversationFacts,
     text: &str,
     now: i64,
@@ -222,7 +222,7 @@ async fn system_event(
     Ok(())
 }
 
-async fn commit(tx: Transaction<'static, Any>, hub: &Hub, bot: BotId) -> Result<(), AppError> {
+async fn commit(tx: WriteTx, hub: &Hub, bot: BotId) -> Result<(), AppError> {
     tx.commit().await?;
     hub.wake(bot);
     Ok(())

@@ -14,7 +14,7 @@ use crate::server::repo::events;
 use crate::server::repo::inbox::{self as repo, ChannelRow, ContactDetails, NewConversation, NewMessage};
 use crate::server::secrets;
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Transaction};
+use crate::server::db::WriteTx;
 
 /// How far a webhook's timestamp may be from our clock (replays older than this are refused).
 pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
@@ -216,7 +216,7 @@ fn duplicate(existing: crate::domain::inbox::MessageView) -> Recorded {
     }
 }
 
-async fn append(db: &Db, tx: &mut Transaction<'static, Any>, bot: BotId, event: LiveEvent) -> Result<(), AppError> {
+async fn append(db: &Db, tx: &mut WriteTx, bot: BotId, event: LiveEvent) -> Result<(), AppError> {
     events::append(tx, db.backend(), bot, &event).await?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::domain::{AppError, BotId, MemberId, Role, UserId};
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, events, inbox, team};
 use blake2::{Blake2s256, Digest};
-use sqlx::{Any, Transaction};
+use crate::server::db::WriteTx;
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
 
@@ -57,7 +57,7 @@ async fn open_team_write(
     db: &Db,
     user: UserId,
     bot: BotId,
-) -> Result<(Transaction<'static, Any>, Option<Actor>), AppError> {
+) -> Result<(WriteTx, Option<Actor>), AppError> {
     let mut tx = db.begin_write().await?;
     db.lock_bot(&mut tx, bot.0).await?;
     let me = actor_of(&acting(&mut tx, user, bot).await?);
@@ -72,7 +72,7 @@ async fn open_member_write(
     user: UserId,
     bot: BotId,
     member: MemberId,
-) -> Result<(Transaction<'static, Any>, Option<Actor>, team::MemberFacts), AppError> {
+) -> Result<(WriteTx, Option<Actor>, team::MemberFacts), AppError> {
     let (mut tx, me) = open_team_write(db, user, bot).await?;
     let target = team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
     Ok((tx, me, target))
@@ -137,7 +137,7 @@ pub async fn set_seat(
 /// Tells the member's open live streams to re-check their rights.
 async fn member_changed(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     bot: BotId,
     member: MemberId,
 ) -> Result<(), AppError> {

@@ -1,0 +1,187 @@
+//! Real server processes (the `switchboard` binary) on a shared database: two processes on
+//! Postgres exchanging live events, and an ingest burst cut by `kill -9`.
+use app::server::Backend;
+use app::server::db::now_ms;
+use app::server::secrets;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use testkit::TestDb;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start(database_url: &str) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server binary");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Server { child, base }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// Signs up at `base`, creates a bot and an API channel; returns (cookie, bot, public id, secret).
+async fn owner_with_api_channel(base: &str) -> (String, i64, String, String) {
+    let c = client();
+    let reply = c
+        .post(format!("{base}/api/auth/sign-up"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("name", "Olive"), ("email", "olive@example.com"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success(), "{}", reply.status());
+    let cookie = reply
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(switchboard::SESSION_COOKIE))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap();
+    let call = |path: &str, form: Vec<(&str, String)>| {
+        c.post(format!("{base}{path}"))
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", cookie.clone())
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    let bot: i64 = call("/api/bots/create", vec![("name", "Acme".into())]).await.unwrap().json().await.unwrap();
+    let created: serde_json::Value = call(
+        "/api/channels/create-api",
+        vec![("bot_id", bot.to_string()), ("name", "WhatsApp".into()), ("outbound_url", "http://127.0.0.1:9/x".into())],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let public_id = created["channel"]["public_id"].as_str().unwrap().to_string();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    (cookie, bot, public_id, secret)
+}
+
+async fn deliver(c: &reqwest::Client, base: &str, public_id: &str, secret: &str, id: &str, text: &str) -> reqwest::Result<reqwest::Response> {
+    let raw = serde_json::to_vec(&serde_json::json!({"message_id": id, "contact": {"id": "c1"}, "text": text})).unwrap();
+    let ts = now_ms() / 1000;
+    let sig = secrets::sign_webhook(secret, ts, &raw);
+    c.post(format!("{base}/hooks/{public_id}"))
+        .header("content-type", "application/json")
+        .header("x-switchboard-timestamp", ts.to_string())
+        .header("x-switchboard-signature", format!("sha256={sig}"))
+        .body(raw)
+        .send()
+        .await
+}
+
+/// With Postgres, a message that arrives at process A reaches an agent streaming from B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_ingested_at_one_process_is_live_at_the_other() {
+    let t = TestDb::new().await;
+    if t.db.backend() != Backend::Postgres {
+        eprintln!("several processes need Postgres; this test runs in the Postgres pass");
+        return;
+    }
+    let a = start(&t.url).await;
+    let b = start(&t.url).await;
+    let (cookie, bot, public_id, secret) = owner_with_api_channel(&a.base).await;
+    // The agent's browser is connected to B (sessions live in the database).
+    let stream = client().get(format!("{}/live/{bot}", b.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut body = stream.bytes_stream();
+    let mut buffer = String::new();
+    // Wait for the stream to be ready before sending.
+    let ready = Instant::now();
+    while !buffer.contains("event: ready") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut body)).await.unwrap();
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+        assert!(ready.elapsed() < Duration::from_secs(5));
+    }
+    let sent = Instant::now();
+    let reply = deliver(&client(), &a.base, &public_id, &secret, "cross-1", "hello from A").await.unwrap();
+    assert_eq!(reply.status(), 200);
+    while !buffer.contains("hello from A") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut body))
+            .await
+            .expect("the message reached process B's stream");
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
+    assert!(sent.elapsed() < Duration::from_secs(2), "took {:?}", sent.elapsed());
+    drop((a, b));
+}
+
+/// Every message the server acknowledged is still there after `kill -9` in the middle of a burst.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_dash_nine_during_an_ingest_burst_loses_no_acknowledged_message() {
+    let t = TestDb::new().await;
+    let mut server = start(&t.url).await;
+    let (_, _, public_id, secret) = owner_with_api_channel(&server.base).await;
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let senders: Vec<_> = (0..8)
+        .map(|s| {
+            let (base, public_id, secret, acked) = (server.base.clone(), public_id.clone(), secret.clone(), acked.clone());
+            tokio::spawn(async move {
+                let c = client();
+                for i in 0..1000 {
+                    let id = format!("burst-{s}-{i}");
+                    match deliver(&c, &base, &public_id, &secret, &id, "burst").await {
+                        Ok(reply) if reply.status() == 200 => acked.lock().unwrap().push(id),
+                        Ok(_) => {}
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let the burst run, then kill the process without any chance to clean up.
+    while acked.lock().unwrap().len() < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = server.child.id();
+    let status = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+    let _ = server.child.wait();
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 200);
+    // A new process on the same database: every acknowledged message is stored, once.
+    let restarted = start(&t.url).await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'burst-%'")
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap();
+    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "{} acknowledged messages lost, e.g. {:?}", lost.len(), lost.first());
+    drop(restarted);
+    server.child.kill().ok();
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Prints the figures: browser bundle sizes, server cold start to first 200 on a
-# fresh SQLite file (median of N runs), and idle memory. Needs a release build (.ci/build.sh).
+# Prints the figures: browser bundle sizes and what a page really transfers (the customer
+# widget page; the dashboard's Inbox), server cold start to first 200 on a fresh SQLite file
+# (median of N runs), idle memory, the Team tab render, the log-in burst, and the Inbox
+# benchmarks (list render, replies, webhook ingest, ingest→live). Needs a release build
+# (.ci/build.sh).
 # Usage: bash .ci/bench.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +38,36 @@ median=$(echo "$sorted" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }
 echo "cold start to first 200 (fresh SQLite, migrations included): median ${median} ms over $runs runs [$(echo $sorted | tr ' ' ',')]"
 echo "idle RSS after first page: $(( rss_kb / 1024 )) MB"
 
+# What a first visit transfers, brotli-compressed as served: the customer's widget page
+# (HTML + its CSS + its script) and the dashboard's Inbox (HTML + CSS + JS + WASM).
+rm -rf "$tmp/data"
+SWITCHBOARD_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$tmp/data/sb.db" RUST_LOG=warn "$bin" &
+pid=$!
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)" = 200 ]; do sleep 0.05; done
+base="http://127.0.0.1:$port"
+jar="$tmp/cookies"
+curl -s -c "$jar" -H 'sec-fetch-site: same-origin' -d 'name=Bench&email=bench%40example.com&password=correct+horse+battery' "$base/api/auth/sign-up" >/dev/null
+curl -s -b "$jar" -H 'sec-fetch-site: same-origin' -H 'accept: application/json' -d 'name=Bench+Bot' "$base/api/bots/create" >/dev/null
+widget=$(curl -s -b "$jar" -H 'sec-fetch-site: same-origin' -H 'accept: application/json' -d 'bot_id=1' "$base/api/channels/list" \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(v.channels.find(c=>c.kind==="widget").public_id)})')
+curl -s "$base/chat/$widget" -o "$tmp/chat.html"
+curl -s "$base/widget/chat.css" -o "$tmp/chat.css"
+curl -s "$base/widget/chat.js" -o "$tmp/chat.js"
+curl -s -b "$jar" "$base/bots/1/inbox" -o "$tmp/inbox.html"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+node -e '
+  const fs = require("fs"), zlib = require("zlib");
+  const br = (f) => zlib.brotliCompressSync(fs.readFileSync(f), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const [tmp, pkg] = process.argv.slice(1);
+  const kb = (b) => (b / 1024).toFixed(1) + " KB";
+  const widget = ["chat.html", "chat.css", "chat.js"].map((f) => br(`${tmp}/${f}`));
+  const w = widget.reduce((a, b) => a + b, 0);
+  console.log(`widget page first load (brotli): ${kb(w)} — HTML ${kb(widget[0])}, CSS ${kb(widget[1])}, JS ${kb(widget[2])}, no WASM (budget 120 KB)`);
+  const sizes = [br(`${tmp}/inbox.html`), fs.statSync(`${pkg}/switchboard.css.br`).size, fs.statSync(`${pkg}/switchboard.js.br`).size, fs.statSync(`${pkg}/switchboard_bg.wasm.br`).size];
+  const d = sizes.reduce((a, b) => a + b, 0);
+  console.log(`dashboard Inbox first load (brotli): ${kb(d)} — HTML ${kb(sizes[0])}, CSS ${kb(sizes[1])}, JS ${kb(sizes[2])}, WASM ${kb(sizes[3])} (budget 300 KB)`);
+' "$tmp" target/site/pkg
+
 echo
 echo "Team tab SSR with 1,000 members (SQLite):"
 cargo bench --locked -q -p switchboard --bench team_ssr 2>/dev/null | grep team_ssr
@@ -42,3 +75,8 @@ cargo bench --locked -q -p switchboard --bench team_ssr 2>/dev/null | grep team_
 echo
 echo "Log-in burst (release binary, SQLite; bar: RSS ≤ 200 MB after, ≥ 90% 200, no 5xx but 503):"
 cargo bench --locked -q -p switchboard --bench login_burst 2>/dev/null | grep login_burst
+
+echo
+echo "Inbox (SQLite; bars: list p95 ≤ 50 ms at 100,000 conversations, reply p95 ≤ 20 ms with 8 agents,"
+echo "  ingest ≥ 500/s with ack p99 ≤ 50 ms, ingest→live p99 ≤ 300 ms at 200/s with 200 agents):"
+cargo bench --locked -q -p switchboard --bench inbox 2>/dev/null | grep -E '^(inbox_|webhook_|ingest_)'

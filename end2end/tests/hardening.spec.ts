@@ -142,3 +142,35 @@ test('copy the invitation link; role-true texts; a refused row action says so in
   await expect(sup.locator('.row-error')).toHaveCount(1);
   await supervisor.context.close();
 });
+
+test('the team page: switcher names match, roles fit at 1280 px, search keeps the app', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/signup');
+  await hydrated(page);
+  await signUp(page, 'Rita Roles', `rita-${unique()}@example.com`);
+  await page.getByLabel('Bot name').fill('Layout Bot');
+  await page.getByRole('button', { name: 'Create bot' }).click();
+  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
+  const botId = new URL(page.url()).pathname.split('/')[2];
+  await invite(page, botId, `x-${unique()}@example.com`, 'Agent');
+
+  // WCAG 2.5.3: the switcher's accessible name contains its visible text.
+  const switcher = page.locator('.bot-switcher summary');
+  const visible = (await switcher.textContent())!.trim();
+  expect(await switcher.getAttribute('aria-label')).toContain(visible);
+
+  // The Roles help scrolls inside its box; the page itself does not get wider than the window.
+  await page.getByText('Roles', { exact: true }).click();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // Searching members is a router navigation: the page (and its state) is not reloaded.
+  await page.evaluate(() => ((window as any).__stillHere = true));
+  await page.getByLabel('Search members').fill('rita');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/q=rita/);
+  await expect(page.getByTestId('member-range')).toHaveText('Members 1–1 of 1');
+  expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
+});

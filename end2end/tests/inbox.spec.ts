@@ -170,6 +170,8 @@ test('a seatless viewer sees the conversation with the reply box disabled; a tea
   await expect(row.locator('.assignee')).toHaveText('Team Billing');
   await row.getByRole('link').click();
   await expect(v.locator('.thread .msg.customer')).toContainText('Billing question');
+  // The owner still has it open.
+  await expect(v.getByTestId('also-viewing')).toHaveText('Also viewing: Ali Owner');
   await expect(v.getByRole('textbox', { name: 'Message' })).toBeDisabled();
   await expect(v.getByTestId('reply-reason')).toHaveText('Viewers cannot hold an Inbox seat.');
   await expect(v.getByRole('button', { name: 'Close', exact: true })).toBeDisabled();

@@ -175,11 +175,12 @@ async fn main() {
     );
 
     // 3. Webhook ingest vs a bare axum + sqlx single insert, same concurrency and database.
-    let api: (String, String) = sqlx::query_as("SELECT public_id, secret FROM channels WHERE bot_id = $1 AND kind = 'api'")
-        .bind(bot)
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap();
+    let api: (String, String) =
+        sqlx::query_as("SELECT public_id, secret FROM channels WHERE bot_id = $1 AND kind = 'api'")
+            .bind(bot)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
     let api = Arc::new(api);
     let ingest_total = env_or("INGEST_MESSAGES", 3000);
     let senders = 8;
@@ -278,7 +279,8 @@ async fn main() {
                 let mut times = Vec::new();
                 for _ in 0..ingest_total / senders {
                     let start = Instant::now();
-                    let req = Request::post("/bare").body(Body::from("{\"text\":\"Hello, is anyone there?\"}")).unwrap();
+                    let req =
+                        Request::post("/bare").body(Body::from("{\"text\":\"Hello, is anyone there?\"}")).unwrap();
                     let _ = bare.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap();
                     times.push(start.elapsed());
                 }
@@ -322,7 +324,8 @@ async fn main() {
             let mut buffer = String::new();
             let mut seen = 0;
             while seen < total {
-                let Ok(Some(Ok(chunk))) = tokio::time::timeout(Duration::from_secs(30), futures::StreamExt::next(&mut body)).await
+                let Ok(Some(Ok(chunk))) =
+                    tokio::time::timeout(Duration::from_secs(30), futures::StreamExt::next(&mut body)).await
                 else {
                     break;
                 };
@@ -333,7 +336,12 @@ async fn main() {
                         continue;
                     }
                     // The text carries the send time in µs since the run's epoch.
-                    if let Some(sent) = block.split("live-at-").nth(1).and_then(|r| r.split('"').next()).and_then(|v| v.parse::<u64>().ok()) {
+                    if let Some(sent) = block
+                        .split("live-at-")
+                        .nth(1)
+                        .and_then(|r| r.split('"').next())
+                        .and_then(|v| v.parse::<u64>().ok())
+                    {
                         let now = epoch.elapsed().as_micros() as u64;
                         latencies.lock().unwrap().push(Duration::from_micros(now.saturating_sub(sent)));
                         seen += 1;

@@ -28,6 +28,8 @@ use leptos_router::hooks::use_query_map;
 #[derive(Clone, Copy)]
 pub struct Live {
     pub version: RwSignal<u64>,
+    /// Bumped when a member's role, seat or membership changes: the page re-reads its rights.
+    pub rights: RwSignal<u64>,
     pub typing: RwSignal<Option<(ConversationId, String)>>,
     pub connected: RwSignal<bool>,
 }
@@ -88,7 +90,12 @@ type ThreadResource = Resource<Result<Option<ThreadView>, AppError>>;
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let bot_id = use_bot_id();
-    let live = Live { version: RwSignal::new(0), typing: RwSignal::new(None), connected: RwSignal::new(false) };
+    let live = Live {
+        version: RwSignal::new(0),
+        rights: RwSignal::new(0),
+        typing: RwSignal::new(None),
+        connected: RwSignal::new(false),
+    };
     provide_context(live);
     let query = use_query_map();
     let state = Memo::new(move |_| {
@@ -102,8 +109,8 @@ pub fn InboxPage() -> impl IntoView {
         }
     });
     let section = Resource::new(
-        move || bot_id.get(),
-        |bot| async move {
+        move || (bot_id.get(), live.rights.get()),
+        |(bot, _)| async move {
             match bot {
                 Some(bot) => crate::api::bots::open_section(bot, crate::domain::Tab::Inbox).await,
                 None => Err(AppError::NotFound),
@@ -141,7 +148,12 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 #[component]
-fn InboxView(member: BotMembership, state: Memo<InboxQuery>, list: ListResource, thread: ThreadResource) -> impl IntoView {
+fn InboxView(
+    member: BotMembership,
+    state: Memo<InboxQuery>,
+    list: ListResource,
+    thread: ThreadResource,
+) -> impl IntoView {
     let bot = member.bot_id;
     let actor = member.actor();
     let live = expect_context::<Live>();
@@ -185,10 +197,18 @@ fn connect_live(bot: BotId, live: Live) {
             let bump = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
             });
-            for kind in ["message_added", "conversation_changed", "delivery_changed", "member_changed"] {
+            for kind in ["message_added", "conversation_changed", "delivery_changed"] {
                 let _ = source.add_event_listener_with_callback(kind, bump.as_ref().unchecked_ref());
             }
             bump.forget();
+            // Someone's rights changed (maybe ours): re-read them, so the controls match what the
+            // server will allow.
+            let rights = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+                live.rights.update(|v| *v += 1);
+                live.version.update(|v| *v += 1);
+            });
+            let _ = source.add_event_listener_with_callback("member_changed", rights.as_ref().unchecked_ref());
+            rights.forget();
             let typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let data = e.data().as_string().unwrap_or_default();
                 if let Ok(crate::domain::events::LiveEvent::Typing { conversation, name, customer }) =
@@ -219,6 +239,29 @@ fn connect_live(bot: BotId, live: Live) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (bot, live);
+}
+
+/// While a conversation is open, check in every 20 s (this also keeps the member "online" for
+/// the widget) and learn who else has it open.
+fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Vec<String>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let check = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(names) = crate::api::inbox::inbox_presence(bot, Some(conversation)).await {
+                    viewers.set(names);
+                }
+            });
+        };
+        Effect::new(move |_| {
+            check();
+            if let Ok(handle) = set_interval_with_handle(check, std::time::Duration::from_secs(20)) {
+                on_cleanup(move || handle.clear());
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (bot, conversation, viewers);
 }
 
 #[component]
@@ -382,6 +425,9 @@ fn ThreadPane(
         typing: ServerAction::new(),
     };
     provide_context(actions);
+    let viewers = RwSignal::new(Vec::<String>::new());
+    provide_context(viewers);
+    watch_presence(bot, conversation, viewers);
     view! {
         <section class="thread" aria-label="Conversation">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -421,10 +467,17 @@ fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -
     .filter(|d| !d.is_empty())
     .collect::<Vec<_>>()
     .join(" · ");
+    let viewers = expect_context::<RwSignal<Vec<String>>>();
     view! {
         <header class="thread-head">
             <h2 class="contact">{s.contact_name.clone()}</h2>
             <p class="muted">{details}</p>
+            {move || {
+                let names = viewers.get();
+                (!names.is_empty()).then(|| view! {
+                    <p class="viewers" data-testid="also-viewing">{format!("Also viewing: {}", names.join(", "))}</p>
+                })
+            }}
             <ThreadToolbar bot view=view.clone() actor />
         </header>
         {older.map(|before| view! {

@@ -273,6 +273,15 @@ async fn another_bots_ids_are_not_found() {
     assert!(list.rows.is_empty());
     let err = channels::rotate_secret(i.db(), stranger, other_bot, i.api.channel.id).await.unwrap_err();
     assert_eq!(err, AppError::NotFound);
+    // Teams: this bot's team id and member id are unknown in the stranger's bot.
+    let team = app::server::services::teams::create_team(i.db(), i.owner, i.bot, "Billing").await.unwrap();
+    let owner_member = repo::team::member_of_user(i.db().pool(), i.bot, i.owner).await.unwrap().unwrap().id;
+    let err = app::server::services::teams::set_team_member(i.db(), stranger, other_bot, team, owner_member, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::NotFound);
+    let err = inbox::assign_team(i.db(), &i.hub, stranger, other_bot, conversation, Some(team)).await.unwrap_err();
+    assert_eq!(err, AppError::NotFound);
     assert_eq!(i.count("SELECT COUNT(*) FROM messages WHERE kind = 'agent'").await, 1);
 }
 
@@ -596,4 +605,65 @@ async fn a_reply_that_never_gets_through_is_failed_and_can_be_retried() {
     inbox::retry_delivery(i.db(), &i.hub, i.owner, i.bot, reply.id).await.unwrap();
     let state = repo::outbox::state_of(i.db().pool(), reply.id).await.unwrap().unwrap();
     assert_eq!((state.status.as_str(), state.attempts), ("pending", 0));
+}
+
+/// Several workers (as in several server processes) claim the outbox together: every reply is
+/// delivered exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn competing_workers_deliver_each_reply_exactly_once() {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let receiver = {
+        let seen = seen.clone();
+        axum::Router::new().route(
+            "/replies",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let seen = seen.clone();
+                async move {
+                    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    seen.lock().unwrap().push(json["message_id"].as_i64().unwrap());
+                    axum::http::StatusCode::OK
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/replies", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let i = Inbox::new().await;
+    channels::set_outbound_url(i.db(), i.owner, i.bot, i.api.channel.id, &url).await.unwrap();
+    let conversation = i.customer_says("m1", "c1", "Help", true).await;
+    for n in 0..40 {
+        inbox::compose(i.db(), &i.hub, i.owner, i.bot, conversation, Compose::Reply, &format!("reply {n}"), &key())
+            .await
+            .unwrap();
+    }
+    // Three workers, each with its own hub, as three processes would have.
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let hub = Hub::new(i.db().clone());
+            app::server::outbox::Worker {
+                db: i.db().clone(),
+                signal: hub.outbox_signal(),
+                hub,
+                base_backoff_ms: 100,
+                poll: std::time::Duration::from_millis(10),
+            }
+            .spawn()
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while i.count("SELECT COUNT(*) FROM outbox WHERE status = 'delivered'").await < 40 {
+        assert!(std::time::Instant::now() < deadline, "not all delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for w in workers {
+        w.abort();
+    }
+    let mut seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 40, "no reply sent twice");
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 40);
 }

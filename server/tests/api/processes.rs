@@ -88,8 +88,16 @@ async fn owner_with_api_channel(base: &str) -> (String, i64, String, String) {
     (cookie, bot, public_id, secret)
 }
 
-async fn deliver(c: &reqwest::Client, base: &str, public_id: &str, secret: &str, id: &str, text: &str) -> reqwest::Result<reqwest::Response> {
-    let raw = serde_json::to_vec(&serde_json::json!({"message_id": id, "contact": {"id": "c1"}, "text": text})).unwrap();
+async fn deliver(
+    c: &reqwest::Client,
+    base: &str,
+    public_id: &str,
+    secret: &str,
+    id: &str,
+    text: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let raw =
+        serde_json::to_vec(&serde_json::json!({"message_id": id, "contact": {"id": "c1"}, "text": text})).unwrap();
     let ts = now_ms() / 1000;
     let sig = secrets::sign_webhook(secret, ts, &raw);
     c.post(format!("{base}/hooks/{public_id}"))
@@ -146,7 +154,8 @@ async fn kill_dash_nine_during_an_ingest_burst_loses_no_acknowledged_message() {
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let senders: Vec<_> = (0..8)
         .map(|s| {
-            let (base, public_id, secret, acked) = (server.base.clone(), public_id.clone(), secret.clone(), acked.clone());
+            let (base, public_id, secret, acked) =
+                (server.base.clone(), public_id.clone(), secret.clone(), acked.clone());
             tokio::spawn(async move {
                 let c = client();
                 for i in 0..1000 {
@@ -175,10 +184,11 @@ async fn kill_dash_nine_during_an_ingest_burst_loses_no_acknowledged_message() {
     assert!(acked.len() >= 200);
     // A new process on the same database: every acknowledged message is stored, once.
     let restarted = start(&t.url).await;
-    let stored: Vec<String> = sqlx::query_scalar("SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'burst-%'")
-        .fetch_all(t.db.pool())
-        .await
-        .unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'burst-%'")
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap();
     let stored: std::collections::HashSet<String> = stored.into_iter().collect();
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(lost.is_empty(), "{} acknowledged messages lost, e.g. {:?}", lost.len(), lost.first());

@@ -8,11 +8,11 @@ use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::text::count_s;
 use crate::domain::views::{BillingView, InvoiceLine, PlanChangePreview, PlanChangeTiming, ProrationPreview};
 use crate::domain::{AppError, BotId, UserId};
+use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::billing::LedgerKind;
 use crate::server::repo::{self, audit, billing as store};
 use sqlx::pool::PoolConnection;
-use crate::server::db::WriteTx;
 use sqlx::{Any, AnyConnection};
 
 pub const MAX_SEATS_PER_PURCHASE: i64 = 100;

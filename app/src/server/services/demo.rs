@@ -39,13 +39,33 @@ const CONVERSATIONS: [(&str, &str, bool, Then); 10] = [
     ("Carla Gómez", "Hi! My order #4411 hasn't arrived yet, can someone check?", true, Then::AssignMona),
     ("Ben Okafor", "I was charged twice for my subscription this month.", true, Then::TeamBilling),
     ("Priya Nair", "Do you ship to Canada?", false, Then::Nothing),
-    ("Tom Becker", "The size chart says 42 is a 9 but it fits like an 8.", true, Then::Reply("Sorry about that, Tom — I can send a 9 today at no cost.")),
-    ("Aiko Tanaka", "Can I change the delivery address on my order?", true, Then::ReplyAndClose("Done! It now goes to your office address.")),
-    ("Lucas Martin", "Where can I find the return label?", true, Then::Note("Returns portal is down — send the PDF by hand.")),
+    (
+        "Tom Becker",
+        "The size chart says 42 is a 9 but it fits like an 8.",
+        true,
+        Then::Reply("Sorry about that, Tom — I can send a 9 today at no cost."),
+    ),
+    (
+        "Aiko Tanaka",
+        "Can I change the delivery address on my order?",
+        true,
+        Then::ReplyAndClose("Done! It now goes to your office address."),
+    ),
+    (
+        "Lucas Martin",
+        "Where can I find the return label?",
+        true,
+        Then::Note("Returns portal is down — send the PDF by hand."),
+    ),
     ("Fatima Zahra", "Is the blue model back in stock?", false, Then::Nothing),
     ("Noah Smith", "I'd like to talk to a person about a refund.", true, Then::Nothing),
     ("Spam Bot 3000", "BUY CHEAP FOLLOWERS NOW!!! www.example.invalid", false, Then::Ban),
-    ("Olivia Rossi", "Thanks for the quick help yesterday!", true, Then::ReplyAndClose("Always happy to help, Olivia!")),
+    (
+        "Olivia Rossi",
+        "Thanks for the quick help yesterday!",
+        true,
+        Then::ReplyAndClose("Always happy to help, Olivia!"),
+    ),
 ];
 
 /// Creates the demo bot for `creator` (its Owner, with a seat).
@@ -88,8 +108,16 @@ pub async fn create_demo_bot(db: &Db, hub: &Hub, creator: UserId) -> Result<Demo
     // And one from the website chat.
     let widget = channels::ensure_widget(db, bot).await?;
     let visitor = intake::widget_start(db, &widget.public_id, Some("Emma Website"), Some("emma@example.com")).await?;
-    intake::widget_send(db, hub, &widget.public_id, &visitor.token, "Hello from your website! Is anyone there?", &secrets::random_hex(12), true)
-        .await?;
+    intake::widget_send(
+        db,
+        hub,
+        &widget.public_id,
+        &visitor.token,
+        "Hello from your website! Is anyone there?",
+        &secrets::random_hex(12),
+        true,
+    )
+    .await?;
     Ok(DemoBot { bot_id: bot, logins })
 }
 
@@ -101,7 +129,8 @@ async fn fill_conversations(
     mona: Option<crate::domain::MemberId>,
     billing: crate::domain::ids::TeamId,
 ) -> Result<(), AppError> {
-    let api = channels::create_api_channel(db, owner, bot, "WhatsApp (demo)", "http://127.0.0.1:9/demo-replies").await?;
+    let api =
+        channels::create_api_channel(db, owner, bot, "WhatsApp (demo)", "http://127.0.0.1:9/demo-replies").await?;
     for (n, (contact, text, handover, then)) in CONVERSATIONS.iter().enumerate() {
         let body = serde_json::json!({
             "message_id": format!("demo-{n}"),

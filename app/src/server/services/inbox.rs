@@ -10,11 +10,11 @@ use crate::domain::inbox::{
 };
 use crate::domain::policy::{self, Actor, InboxAction};
 use crate::domain::{AppError, BotId, MemberId, UserId};
+use crate::server::db::WriteTx;
 use crate::server::db::{Db, flag, now_ms};
 use crate::server::live::Hub;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
 use crate::server::repo::{events, team};
-use crate::server::db::WriteTx;
 
 pub const LIST_PAGE_SIZE: i64 = 50;
 pub const THREAD_PAGE_SIZE: i64 = 50;
@@ -66,8 +66,11 @@ pub async fn list(
     let more = rows.len() as i64 > LIST_PAGE_SIZE;
     rows.truncate(LIST_PAGE_SIZE as usize);
     let next = if more { rows.last().map(|r| encode_cursor(r.last_activity_at, ConversationId(r.id))) } else { None };
-    let teams =
-        repo::teams_of_bot(&mut *conn, bot).await?.into_iter().map(|t| TeamOption { team_id: t.id, name: t.name }).collect();
+    let teams = repo::teams_of_bot(&mut *conn, bot)
+        .await?
+        .into_iter()
+        .map(|t| TeamOption { team_id: t.id, name: t.name })
+        .collect();
     Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next, teams })
 }
 

@@ -8,13 +8,13 @@ use crate::domain::inbox::{
     ChannelKind, ConversationStatus, CustomerMessage, Delivery, MessageKind, MessageText, optional_field, preview_of,
 };
 use crate::domain::{AppError, BotId};
+use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
 use crate::server::live::Hub;
 use crate::server::repo::events;
 use crate::server::repo::inbox::{self as repo, ChannelRow, ContactDetails, NewConversation, NewMessage};
 use crate::server::secrets;
 use serde::{Deserialize, Serialize};
-use crate::server::db::WriteTx;
 
 /// How far a webhook's timestamp may be from our clock (replays older than this are refused).
 pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;

@@ -33,7 +33,8 @@ pub async fn seed(db: &Db, plan: &SeedPlan) -> Result<Seeded, AppError> {
     let owner = super::accounts::sign_up(db, "Seed Owner", &owner_email, &password).await?;
     let bot = bots::create_bot(db, owner, "Seeded bot").await?;
     repo::billing::add_paid_seats(db.pool(), bot, 1).await?;
-    let agent = super::accounts::sign_up(db, "Seed Agent", &format!("agent.{tag}@seed.switchboard.test"), &password).await?;
+    let agent =
+        super::accounts::sign_up(db, "Seed Agent", &format!("agent.{tag}@seed.switchboard.test"), &password).await?;
     let agent_member = repo::insert_member(db.pool(), bot, agent, Role::Agent, false, now_ms()).await?;
     super::team::set_seat(db, owner, bot, agent_member, true).await?;
     let owner_member = repo::team::member_of_user(db.pool(), bot, owner).await?.ok_or(AppError::Internal)?.id;

@@ -8,10 +8,10 @@ use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::views::{AuditPage, InvitationCreated, InvitationPreview, InvitationStatus, MemberPage, TeamView};
 use crate::domain::{AppError, BotId, MemberId, Role, UserId};
+use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, events, inbox, team};
 use blake2::{Blake2s256, Digest};
-use crate::server::db::WriteTx;
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
 
@@ -53,11 +53,7 @@ pub async fn team_view(
 /// Every team write starts here: the bot's team locked for the rest of the transaction (so
 /// concurrent writers of one bot run one after another on both databases), and the acting
 /// member loaded fresh and allowed to manage the team.
-async fn open_team_write(
-    db: &Db,
-    user: UserId,
-    bot: BotId,
-) -> Result<(WriteTx, Option<Actor>), AppError> {
+async fn open_team_write(db: &Db, user: UserId, bot: BotId) -> Result<(WriteTx, Option<Actor>), AppError> {
     let mut tx = db.begin_write().await?;
     db.lock_bot(&mut tx, bot.0).await?;
     let me = actor_of(&acting(&mut tx, user, bot).await?);
@@ -135,12 +131,7 @@ pub async fn set_seat(
 }
 
 /// Tells the member's open live streams to re-check their rights.
-async fn member_changed(
-    db: &Db,
-    tx: &mut WriteTx,
-    bot: BotId,
-    member: MemberId,
-) -> Result<(), AppError> {
+async fn member_changed(db: &Db, tx: &mut WriteTx, bot: BotId, member: MemberId) -> Result<(), AppError> {
     events::append(tx, db.backend(), bot, &LiveEvent::MemberChanged { member }).await?;
     Ok(())
 }

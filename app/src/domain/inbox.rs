@@ -333,6 +333,9 @@ pub struct ConversationPage {
     pub next: Option<String>,
     /// The bot's teams, for the list's team filters.
     pub teams: Vec<TeamOption>,
+    /// The live event number this page is current as of: the page's stream starts after it,
+    /// so nothing that happens between the render and the stream's connection is missed.
+    pub as_of_seq: i64,
 }
 
 /// Someone a conversation can be assigned to, as the assign menu offers them.

@@ -157,7 +157,7 @@ fn InboxView(
     let bot = member.bot_id;
     let actor = member.actor();
     let live = expect_context::<Live>();
-    connect_live(bot, live);
+    connect_live(bot, live, list);
     // Only a change of conversation replaces the pane (and its unsent text).
     let selected = Memo::new(move |_| state.get().conversation);
     view! {
@@ -187,13 +187,18 @@ fn InboxView(
 
 /// Opens the member's live stream (in the browser only). EventSource reconnects by itself and
 /// resumes with `Last-Event-ID`; every event bumps `live.version`.
-fn connect_live(bot: BotId, live: Live) {
+fn connect_live(bot: BotId, live: Live, list: ListResource) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
         Effect::new(move |_| {
-            let Ok(source) = web_sys::EventSource::new(&format!("/live/{bot}")) else { return };
+            // Start after what the page already shows (later reconnects send Last-Event-ID).
+            let after = match list.get_untracked() {
+                Some(Ok(page)) => format!("?after={}", page.as_of_seq),
+                _ => String::new(),
+            };
+            let Ok(source) = web_sys::EventSource::new(&format!("/live/{bot}{after}")) else { return };
             let bump = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
             });
@@ -238,7 +243,7 @@ fn connect_live(bot: BotId, live: Live) {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (bot, live);
+    let _ = (bot, live, list);
 }
 
 /// While a conversation is open, check in every 20 s (this also keeps the member "online" for

@@ -142,6 +142,9 @@ async fn a_conversation_starts_with_the_bot_and_reaches_the_inbox_on_handover() 
     assert!(open.rows.is_empty(), "with the bot, not yet in Open");
     let all = inbox::list(i.db(), i.owner, i.bot, StatusFilter::All, Scope::Everyone, None).await.unwrap();
     assert_eq!(all.rows[0].status, ConversationStatus::Bot);
+    // The page says which event it is current as of: its live stream starts right after.
+    assert_eq!(all.as_of_seq, repo::events::latest(i.db().pool(), i.bot).await.unwrap());
+    assert!(all.as_of_seq > 0);
 
     i.customer_says("m2", "c1", "I want to talk to a person", true).await;
     let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, None).await.unwrap();

@@ -60,6 +60,8 @@ pub async fn list(
     if let Scope::Team(team) = scope {
         repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
     }
+    // Read before the rows: an event committed in between is replayed, never skipped.
+    let as_of_seq = events::latest(&mut *conn, bot).await?;
     let after = after.map(decode_cursor).transpose()?.map(|(activity, id)| ListCursor { activity, id: id.0 });
     let query = ListQuery { bot, viewer: me.member, status, scope, after, limit: LIST_PAGE_SIZE + 1 };
     let mut rows = repo::list_page(&mut *conn, &query).await?;
@@ -71,7 +73,7 @@ pub async fn list(
         .into_iter()
         .map(|t| TeamOption { team_id: t.id, name: t.name })
         .collect();
-    Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next, teams })
+    Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next, teams, as_of_seq })
 }
 
 fn summary(row: ListRow) -> ConversationSummary {

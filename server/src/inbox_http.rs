@@ -204,9 +204,16 @@ async fn widget_start(
 async fn widget_state(
     State(state): State<AppState>,
     Path(channel): Path<String>,
+    extensions: axum::http::Extensions,
     axum::Json(body): axum::Json<TokenBody>,
 ) -> Response {
-    intake::widget_state(&state.db, &channel, &body.token).await.map(|r| json(&r)).unwrap_or_else(failure)
+    let ip = client_ip(&extensions);
+    let result = async {
+        limit_widget(&state, &ip, None).await?;
+        intake::widget_state(&state.db, &channel, &body.token).await
+    }
+    .await;
+    result.map(|r| json(&r)).unwrap_or_else(failure)
 }
 
 async fn widget_send(
@@ -282,8 +289,13 @@ async fn widget_live(
     Path(channel): Path<String>,
     Query(query): Query<LiveQuery>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
 ) -> Response {
     let Some(token) = query.token else { return failure(AppError::Forbidden("A chat token is required.".into())) };
+    // Each (re)connection counts against the visitor's address, like any widget call.
+    if let Err(err) = limit_widget(&state, &client_ip(&extensions), None).await {
+        return failure(err);
+    }
     let (bot, conversation) = match intake::widget_stream_target(&state.db, &channel, &token).await {
         Ok(target) => target,
         Err(err) => return failure(err),

@@ -64,7 +64,8 @@ pub struct Limits {
     pub webhook_per_channel: Limit,
     /// New widget chat sessions per client address.
     pub widget_start_per_address: Limit,
-    /// Widget messages, typing and hand-overs per client address (a whole office behind one).
+    /// Widget calls per client address — messages, typing, hand-overs, loading the chat and
+    /// live reconnects (a whole office may share one address).
     pub widget_per_address: Limit,
     /// Widget messages and typing per visitor.
     pub widget_per_visitor: Limit,

@@ -224,3 +224,28 @@ async fn the_member_stream_is_authorised_and_resumes_from_last_event_id() {
     let resumed: i64 = last_seen.parse().unwrap();
     assert_eq!(ids, (resumed + 1..=resumed + 4).collect::<Vec<_>>(), "every event after the cursor, once, in order");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn new_widget_chats_are_limited_per_address() {
+    let mut settings = app::server::Settings::default();
+    settings.limits.widget_start_per_address =
+        app::server::rate_limit::Limit::per(2, std::time::Duration::from_secs(3600));
+    let app = TestApp::with_settings(settings).await;
+    let owner = app.sign_up("Olive Owner", "olive@example.com").await;
+    let bot = app.create_bot(&owner, "Acme").await;
+    let channels = app
+        .call("/api/channels/list", &[("bot_id", &bot.to_string())], Some(&owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
+    let widget = &channels[0].public_id;
+    for _ in 0..2 {
+        let ok = json_post(&app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    }
+    let refused = json_post(&app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers.get(header::RETRY_AFTER).is_some());
+    assert!(refused.body.contains("Too many new chats."), "{}", refused.body);
+    assert_eq!(app.count("contacts").await, 2, "the refused start created nothing");
+}

@@ -246,7 +246,7 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
     let _ = (bot, live, list);
 }
 
-/// While a conversation is open, check in every 20 s (this also keeps the member "online" for
+/// While a conversation is open, check in every 10 s (this also keeps the member "online" for
 /// the widget) and learn who else has it open.
 fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Vec<String>>) {
     #[cfg(feature = "hydrate")]
@@ -260,7 +260,7 @@ fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Ve
         };
         Effect::new(move |_| {
             check();
-            if let Ok(handle) = set_interval_with_handle(check, std::time::Duration::from_secs(20)) {
+            if let Ok(handle) = set_interval_with_handle(check, std::time::Duration::from_secs(10)) {
                 on_cleanup(move || handle.clear());
             }
         });

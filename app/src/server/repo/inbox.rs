@@ -883,6 +883,27 @@ pub async fn touch_presence<'c>(
     Ok(())
 }
 
+/// `member` has the Inbox open as of `now` (what they are viewing is left as it was).
+pub async fn touch_seen<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"
+        INSERT INTO presence (member_id, bot_id, viewing_conversation_id, seen_at) VALUES ($1, $2, NULL, $3)
+        ON CONFLICT (member_id) DO UPDATE SET seen_at = excluded.seen_at
+        "#,
+    )
+    .bind(member.0)
+    .bind(bot.0)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// How many seat holders of `bot` have had the Inbox open since `since`.
 pub async fn seat_holders_online<'c>(
     db: impl Executor<'c, Database = Any>,

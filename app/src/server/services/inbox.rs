@@ -509,6 +509,6 @@ pub async fn stream_access(db: &Db, user: UserId, bot: BotId) -> Result<MemberId
     let me = acting_member(&mut conn, user, bot).await?;
     policy::can_view_inbox(actor(&me))?;
     let me = me.ok_or(AppError::NotFound)?;
-    repo::touch_presence(&mut *conn, bot, me.member, None, now_ms()).await?;
+    repo::touch_seen(&mut *conn, bot, me.member, now_ms()).await?;
     Ok(me.member)
 }

@@ -213,3 +213,30 @@ test('a newcomer creates a demo bot, sees a living inbox and logs in as a seatle
   await expect(s.getByRole('textbox', { name: 'Message' })).toBeDisabled();
   await other.close();
 });
+
+test('the chat fits a phone, and a long unbroken message breaks neither the chat nor the Inbox', async ({
+  page,
+  browser,
+}) => {
+  const botId = await ownerWithBot(page, 'Phone Shop');
+  const widget = await widgetId(page, botId);
+  const phone = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });
+  const chat = await phone.newPage();
+  await chat.goto(`/chat/${widget}`);
+  const long = 'x'.repeat(400);
+  await chat.getByRole('textbox', { name: 'Message' }).fill(long);
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.msg.from-customer')).toHaveCount(1);
+  await chat.getByRole('button', { name: 'Talk to a person' }).click();
+  const chatOverflow = await chat.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(chatOverflow).toBeLessThanOrEqual(0);
+  await expect(chat.getByRole('button', { name: 'Send' })).toBeInViewport();
+
+  await page.goto(`/bots/${botId}/inbox`);
+  await hydrated(page);
+  await page.locator('.row', { hasText: 'Visitor' }).getByRole('link').click();
+  await expect(page.locator('.thread .msg.customer .body')).toHaveText(long);
+  const inboxOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(inboxOverflow).toBeLessThanOrEqual(0);
+  await phone.close();
+});

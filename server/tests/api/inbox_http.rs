@@ -249,3 +249,67 @@ async fn new_widget_chats_are_limited_per_address() {
     assert!(refused.body.contains("Too many new chats."), "{}", refused.body);
     assert_eq!(app.count("contacts").await, 2, "the refused start created nothing");
 }
+
+/// Over HTTP, as the browser calls them: a seatless Agent gets 402 and a Viewer 403 from every
+/// action on a conversation, and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes() {
+    let s = setup().await;
+    let body = serde_json::json!({"message_id": "w1", "contact": {"id": "+1555"}, "text": "hello", "handover": true});
+    let receipt: serde_json::Value = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await.json();
+    let conversation = receipt["conversation_id"].as_i64().unwrap().to_string();
+    let bot = s.bot.to_string();
+    let join = |name: &'static str, email: &'static str, role: app::domain::Role| {
+        let app = &s.app;
+        async move {
+            let cookie = app.sign_up(name, email).await;
+            let user = app.session(&cookie).await.unwrap().user_id;
+            app::server::repo::insert_member(app.state.db.pool(), app::domain::BotId(s.bot), user, role, false, now_ms())
+                .await
+                .unwrap();
+            cookie
+        }
+    };
+    let agent = join("Sam Seatless", "sam@example.com", app::domain::Role::Agent).await;
+    let viewer = join("Vic Viewer", "vic@example.com", app::domain::Role::Viewer).await;
+    let snapshot = || async {
+        let db = s.app.state.db.pool();
+        let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(db).await.unwrap();
+        let row: (String, Option<i64>, Option<i64>, i64, i64) =
+            sqlx::query_as("SELECT status, assignee_id, team_id, banned, bot_paused FROM conversations")
+                .fetch_one(db)
+                .await
+                .unwrap();
+        (messages, row)
+    };
+    let before = snapshot().await;
+    for (cookie, status) in [(&agent, StatusCode::PAYMENT_REQUIRED), (&viewer, StatusCode::FORBIDDEN)] {
+        let read = s.app.call("/api/inbox/thread", &[("bot_id", &bot), ("conversation_id", &conversation)], Some(cookie)).await;
+        assert_eq!(read.status, StatusCode::OK, "they may view: {}", read.body);
+        let calls: [(&str, Vec<(&str, &str)>); 7] = [
+            ("/api/inbox/reply", vec![("body", "hi"), ("key", "key-000000001")]),
+            ("/api/inbox/note", vec![("body", "hi"), ("key", "key-000000002")]),
+            ("/api/inbox/assign", vec![("member_id", "1")]),
+            ("/api/inbox/close", vec![("closed", "true")]),
+            ("/api/inbox/ban", vec![("banned", "true")]),
+            ("/api/inbox/pause-bot", vec![("paused", "true")]),
+            ("/api/inbox/typing", vec![]),
+        ];
+        for (path, extra) in calls {
+            let mut form = vec![("bot_id", bot.as_str()), ("conversation_id", conversation.as_str())];
+            form.extend(extra);
+            let reply = s.app.call(path, &form, Some(cookie)).await;
+            assert_eq!(reply.status, status, "{path}: {}", reply.body);
+        }
+    }
+    let reason = s
+        .app
+        .call(
+            "/api/inbox/reply",
+            &[("bot_id", &bot), ("conversation_id", &conversation), ("body", "hi"), ("key", "key-000000003")],
+            Some(&agent),
+        )
+        .await;
+    assert_eq!(reason.error().to_string(), "You need an Inbox seat to reply — ask an admin.");
+    assert_eq!(snapshot().await, before, "nothing changed");
+}

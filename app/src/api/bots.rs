@@ -28,6 +28,7 @@ pub async fn create_demo_bot() -> Result<crate::domain::inbox::DemoBot, AppError
     let (state, user) = context::signed_in_user().await?;
     let ip = context::client_ip();
     let limit = state.settings.limits.sign_up_per_address;
-    rate_limit::take(&state.db, Bucket::SignUpFromAddress(&ip), limit, "Too many new accounts from your address.").await?;
+    rate_limit::take(&state.db, Bucket::SignUpFromAddress(&ip), limit, "Too many new accounts from your address.")
+        .await?;
     demo::create_demo_bot(&state.db, &state.hub, user).await
 }

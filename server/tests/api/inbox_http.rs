@@ -264,9 +264,16 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
         async move {
             let cookie = app.sign_up(name, email).await;
             let user = app.session(&cookie).await.unwrap().user_id;
-            app::server::repo::insert_member(app.state.db.pool(), app::domain::BotId(s.bot), user, role, false, now_ms())
-                .await
-                .unwrap();
+            app::server::repo::insert_member(
+                app.state.db.pool(),
+                app::domain::BotId(s.bot),
+                user,
+                role,
+                false,
+                now_ms(),
+            )
+            .await
+            .unwrap();
             cookie
         }
     };
@@ -284,7 +291,10 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
     };
     let before = snapshot().await;
     for (cookie, status) in [(&agent, StatusCode::PAYMENT_REQUIRED), (&viewer, StatusCode::FORBIDDEN)] {
-        let read = s.app.call("/api/inbox/thread", &[("bot_id", &bot), ("conversation_id", &conversation)], Some(cookie)).await;
+        let read = s
+            .app
+            .call("/api/inbox/thread", &[("bot_id", &bot), ("conversation_id", &conversation)], Some(cookie))
+            .await;
         assert_eq!(read.status, StatusCode::OK, "they may view: {}", read.body);
         let calls: [(&str, Vec<(&str, &str)>); 7] = [
             ("/api/inbox/reply", vec![("body", "hi"), ("key", "key-000000001")]),

@@ -4,8 +4,8 @@
 //! Live updates use server-sent events rather than WebSockets: they are one-way (actions go
 //! through ordinary requests), pass every proxy, and the browser's EventSource reconnects by
 //! itself sending `Last-Event-ID` — exactly the resume cursor a stream needs.
-use app::domain::AppError;
 use app::domain::events::{LiveEvent, Numbered};
+use app::domain::{AppError, BotId};
 use app::server::AppState;
 use app::server::context::ClientIp;
 use app::server::rate_limit::{self, Bucket};
@@ -55,6 +55,11 @@ fn failure(err: AppError) -> Response {
 
 fn json<T: serde::Serialize>(value: &T) -> Response {
     axum::Json(value).into_response()
+}
+
+/// A public JSON call's answer: the value, or the error as `failure` words it.
+fn answer<T: serde::Serialize>(result: Result<T, AppError>) -> Response {
+    result.map(|value| json(&value)).unwrap_or_else(failure)
 }
 
 fn client_ip(headers: &axum::http::Extensions) -> String {
@@ -193,12 +198,13 @@ async fn widget_start(
 ) -> Response {
     let ip = client_ip(&extensions);
     let limit = state.settings.limits.widget_start_per_address;
-    let result = async {
-        rate_limit::take(&state.db, Bucket::WidgetStartFromAddress(&ip), limit, "Too many new chats.").await?;
-        intake::widget_start(&state.db, &channel, body.name.as_deref(), body.email.as_deref()).await
-    }
-    .await;
-    result.map(|r| json(&r)).unwrap_or_else(failure)
+    answer(
+        async {
+            rate_limit::take(&state.db, Bucket::WidgetStartFromAddress(&ip), limit, "Too many new chats.").await?;
+            intake::widget_start(&state.db, &channel, body.name.as_deref(), body.email.as_deref()).await
+        }
+        .await,
+    )
 }
 
 async fn widget_state(
@@ -207,13 +213,13 @@ async fn widget_state(
     extensions: axum::http::Extensions,
     axum::Json(body): axum::Json<TokenBody>,
 ) -> Response {
-    let ip = client_ip(&extensions);
-    let result = async {
-        limit_widget(&state, &ip, None).await?;
-        intake::widget_state(&state.db, &channel, &body.token).await
-    }
-    .await;
-    result.map(|r| json(&r)).unwrap_or_else(failure)
+    answer(
+        async {
+            limit_widget(&state, &client_ip(&extensions), None).await?;
+            intake::widget_state(&state.db, &channel, &body.token).await
+        }
+        .await,
+    )
 }
 
 async fn widget_send(
@@ -222,14 +228,14 @@ async fn widget_send(
     extensions: axum::http::Extensions,
     axum::Json(body): axum::Json<SendBody>,
 ) -> Response {
-    let ip = client_ip(&extensions);
-    let result = async {
-        limit_widget(&state, &ip, Some(&body.token)).await?;
-        intake::widget_send(&state.db, &state.hub, &channel, &body.token, &body.text, &body.client_id, body.handover)
-            .await
-    }
-    .await;
-    result.map(|r| json(&r)).unwrap_or_else(failure)
+    answer(
+        async {
+            limit_widget(&state, &client_ip(&extensions), Some(&body.token)).await?;
+            let SendBody { token, text, client_id, handover } = &body;
+            intake::widget_send(&state.db, &state.hub, &channel, token, text, client_id, *handover).await
+        }
+        .await,
+    )
 }
 
 async fn widget_handover(
@@ -238,13 +244,13 @@ async fn widget_handover(
     extensions: axum::http::Extensions,
     axum::Json(body): axum::Json<TokenBody>,
 ) -> Response {
-    let ip = client_ip(&extensions);
-    let result = async {
-        limit_widget(&state, &ip, Some(&body.token)).await?;
-        intake::widget_handover(&state.db, &state.hub, &channel, &body.token).await
-    }
-    .await;
-    result.map(|r| json(&r)).unwrap_or_else(failure)
+    answer(
+        async {
+            limit_widget(&state, &client_ip(&extensions), Some(&body.token)).await?;
+            intake::widget_handover(&state.db, &state.hub, &channel, &body.token).await
+        }
+        .await,
+    )
 }
 
 async fn widget_typing(
@@ -253,9 +259,8 @@ async fn widget_typing(
     extensions: axum::http::Extensions,
     axum::Json(body): axum::Json<TokenBody>,
 ) -> Response {
-    let ip = client_ip(&extensions);
     let result = async {
-        limit_widget(&state, &ip, Some(&body.token)).await?;
+        limit_widget(&state, &client_ip(&extensions), Some(&body.token)).await?;
         intake::widget_typing(&state.db, &state.hub, &channel, &body.token).await
     }
     .await;
@@ -270,13 +275,17 @@ struct LiveQuery {
 
 /// Where a stream resumes: the browser's `Last-Event-ID` on a reconnect, else `?after=`, else
 /// "from now".
-fn resume_point(headers: &HeaderMap, after: Option<i64>) -> Option<i64> {
-    headers
+async fn start_point(state: &AppState, headers: &HeaderMap, after: Option<i64>, bot: BotId) -> Result<i64, AppError> {
+    let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
         .or(after)
-        .filter(|seq: &i64| *seq >= 0)
+        .filter(|seq: &i64| *seq >= 0);
+    match resume {
+        Some(seq) => Ok(seq),
+        None => Ok(app::server::repo::events::latest(state.db.pool(), bot).await?),
+    }
 }
 
 fn sse_event(numbered: &Numbered, data: String) -> Event {
@@ -300,12 +309,9 @@ async fn widget_live(
         Ok(target) => target,
         Err(err) => return failure(err),
     };
-    let start = match resume_point(&headers, query.after) {
-        Some(seq) => seq,
-        None => match app::server::repo::events::latest(state.db.pool(), bot).await {
-            Ok(seq) => seq,
-            Err(_) => return failure(AppError::Internal),
-        },
+    let start = match start_point(&state, &headers, query.after, bot).await {
+        Ok(seq) => seq,
+        Err(err) => return failure(err),
     };
     let mut subscription = state.hub.subscribe(bot, start);
     let stream = async_stream(move |tx| async move {
@@ -345,7 +351,7 @@ async fn member_live(
     headers: HeaderMap,
     session: Session,
 ) -> Response {
-    let bot = app::domain::BotId(bot);
+    let bot = BotId(bot);
     let user = match app::server::context::user_of_session(&session, &state).await {
         Ok(user) => user,
         Err(err) => return failure(err),
@@ -354,12 +360,9 @@ async fn member_live(
         Ok(me) => me,
         Err(err) => return failure(err),
     };
-    let start = match resume_point(&headers, query.after) {
-        Some(seq) => seq,
-        None => match app::server::repo::events::latest(state.db.pool(), bot).await {
-            Ok(seq) => seq,
-            Err(_) => return failure(AppError::Internal),
-        },
+    let start = match start_point(&state, &headers, query.after, bot).await {
+        Ok(seq) => seq,
+        Err(err) => return failure(err),
     };
     let mut subscription = state.hub.subscribe(bot, start);
     let db = state.db.clone();

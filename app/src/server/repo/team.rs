@@ -27,30 +27,40 @@ struct MemberFactsRow {
     has_seat: i64,
 }
 
+impl From<MemberFactsRow> for MemberFacts {
+    fn from(row: MemberFactsRow) -> Self {
+        MemberFacts { id: row.id, user_id: row.user_id, name: row.name, role: row.role, has_seat: flag(row.has_seat) }
+    }
+}
+
+/// One member of `bot`, chosen by `which` (`m.id` or `m.user_id`) = `value`.
+async fn member_where<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    which: &'static str,
+    value: i64,
+) -> Result<Option<MemberFacts>, sqlx::Error> {
+    let row: Option<MemberFactsRow> = sqlx::query_as(&format!(
+        r#"
+        SELECT m.id, m.user_id, u.name, m.role, m.has_seat
+        FROM members m JOIN users u ON u.id = m.user_id
+        WHERE {which} = $1 AND m.bot_id = $2
+        "#
+    ))
+    .bind(value)
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(MemberFacts::from))
+}
+
 /// A member of `bot` by id; `None` if it does not exist *in this bot*.
 pub async fn member_in_bot<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
     member: MemberId,
 ) -> Result<Option<MemberFacts>, sqlx::Error> {
-    let row: Option<MemberFactsRow> = sqlx::query_as(
-        r#"
-        SELECT m.id, m.user_id, u.name, m.role, m.has_seat
-        FROM members m JOIN users u ON u.id = m.user_id
-        WHERE m.id = $1 AND m.bot_id = $2
-        "#,
-    )
-    .bind(member.0)
-    .bind(bot.0)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|row| MemberFacts {
-        id: row.id,
-        user_id: row.user_id,
-        name: row.name,
-        role: row.role,
-        has_seat: flag(row.has_seat),
-    }))
+    member_where(db, bot, "m.id", member.0).await
 }
 
 /// The member of `bot` that `user` is, if any.
@@ -59,24 +69,7 @@ pub async fn member_of_user<'c>(
     bot: BotId,
     user: UserId,
 ) -> Result<Option<MemberFacts>, sqlx::Error> {
-    let row: Option<MemberFactsRow> = sqlx::query_as(
-        r#"
-        SELECT m.id, m.user_id, u.name, m.role, m.has_seat
-        FROM members m JOIN users u ON u.id = m.user_id
-        WHERE m.user_id = $1 AND m.bot_id = $2
-        "#,
-    )
-    .bind(user.0)
-    .bind(bot.0)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|row| MemberFacts {
-        id: row.id,
-        user_id: row.user_id,
-        name: row.name,
-        role: row.role,
-        has_seat: flag(row.has_seat),
-    }))
+    member_where(db, bot, "m.user_id", user.0).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,11 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-
-const password = 'correct horse battery';
-const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
-}
+import { test, expect } from '@playwright/test';
+import { hydrated, invite, join, ownerWithBot, signUp, unique } from './support';
 
 test('dead ends have a heading, a top bar and a way back', async ({ page }) => {
   await page.goto('/no-such-page');
@@ -21,16 +15,7 @@ test('dead ends have a heading, a top bar and a way back', async ({ page }) => {
 });
 
 test('a plan change shows its exact charge and changes nothing until confirmed', async ({ page }) => {
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Your name').fill('Paula Plan');
-  await page.getByLabel('Email').fill(`plan-${unique()}@example.com`);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Bot name').fill('Plan Bot');
-  await page.getByRole('button', { name: 'Create bot' }).click();
-  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
-  const botId = new URL(page.url()).pathname.split('/')[2];
+  const botId = await ownerWithBot(page, 'Plan Bot', 'Paula Plan');
 
   await page.goto(`/bots/${botId}/addons`);
   await hydrated(page);
@@ -45,40 +30,6 @@ test('a plan change shows its exact charge and changes nothing until confirmed',
   await expect(preview.getByRole('status')).toHaveText('Done — the plan change is saved.');
   await expect(page.locator('.card').first().locator('.big')).toHaveText('Pro');
 });
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-}
-
-/** Owner creates an invitation from the Team tab; returns the link. */
-async function invite(page: Page, botId: string, email: string, role: string): Promise<string> {
-  await page.goto(`/bots/${botId}/team`);
-  await hydrated(page);
-  await page.getByText('+ Assign new team member').click();
-  await page.getByLabel('Invitee email').fill(email);
-  await page.locator('.invite-form select[name=role]').selectOption({ label: role });
-  await page.getByRole('button', { name: 'Create invitation link' }).click();
-  const link = page.getByLabel('Invitation link');
-  await expect(link).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
-  return await link.inputValue();
-}
-
-async function join(browser: import('@playwright/test').Browser, link: string, name: string, email: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(link);
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sign up to join' }).click();
-  await hydrated(page);
-  await signUp(page, name, email);
-  await expect(page).toHaveURL(/\/invite\//);
-  await page.getByRole('button', { name: 'Accept and join' }).click();
-  await expect(page).not.toHaveURL(/\/invite\//);
-  return { context, page };
-}
 
 test('copy the invitation link; role-true texts; a refused row action says so in its row', async ({ page, browser }) => {
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);

@@ -1,25 +1,9 @@
 import { test, expect, Page, Browser, FrameLocator } from '@playwright/test';
+import { hydrated, invite, join, ownerWithBot as newOwnerWithBot, signUp, unique } from './support';
 import { shopPort } from '../playwright.config';
 
-const password = 'correct horse battery';
-const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
-}
-
-async function ownerWithBot(page: Page, botName: string): Promise<string> {
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Your name').fill('Ali Owner');
-  await page.getByLabel('Email').fill(`ali-${unique()}@example.com`);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Bot name').fill(botName);
-  await page.getByRole('button', { name: 'Create bot' }).click();
-  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
-  return new URL(page.url()).pathname.split('/')[2];
-}
+/** Ali owns a new bot (the threads below name him). */
+const ownerWithBot = (page: Page, botName: string) => newOwnerWithBot(page, botName, 'Ali Owner');
 
 /** The widget id, read from the embed snippet in Bot Settings > Channels. */
 async function widgetId(page: Page, botId: string): Promise<string> {
@@ -40,35 +24,6 @@ async function customerOnShop(browser: Browser, baseURL: string, widget: string)
   await page.getByRole('button', { name: 'Chat with us' }).click();
   const chat: FrameLocator = page.frameLocator('iframe[title="Chat"]');
   return { context, page, chat };
-}
-
-async function invite(page: Page, botId: string, email: string, role: string): Promise<string> {
-  await page.goto(`/bots/${botId}/team`);
-  await hydrated(page);
-  await page.getByText('+ Assign new team member').click();
-  await page.getByLabel('Invitee email').fill(email);
-  await page.locator('.invite-form select[name=role]').selectOption({ label: role });
-  await page.getByRole('button', { name: 'Create invitation link' }).click();
-  const link = page.getByLabel('Invitation link');
-  await expect(link).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
-  return await link.inputValue();
-}
-
-async function join(browser: Browser, link: string, name: string, email: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(link);
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sign up to join' }).click();
-  await hydrated(page);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page).toHaveURL(/\/invite\//);
-  await page.getByRole('button', { name: 'Accept and join' }).click();
-  await expect(page).not.toHaveURL(/\/invite\//);
-  return { context, page };
 }
 
 test('a customer on another site and an agent chat live both ways; customer HTML stays text', async ({
@@ -182,10 +137,7 @@ test('a seatless viewer sees the conversation with the reply box disabled; a tea
 test('a newcomer creates a demo bot, sees a living inbox and logs in as a seatless teammate', async ({ page, browser }) => {
   await page.goto('/signup');
   await hydrated(page);
-  await page.getByLabel('Your name').fill('Nina Newcomer');
-  await page.getByLabel('Email').fill(`nina-${unique()}@example.com`);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
+  await signUp(page, 'Nina Newcomer', `nina-${unique()}@example.com`);
   await page.getByRole('button', { name: 'Create a demo bot' }).click();
   const logins = page.getByTestId('demo-logins');
   await expect(logins).toBeVisible({ timeout: 20_000 });

@@ -1,57 +1,6 @@
-import { test, expect, Page, Browser } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { hydrated, invite as createInvitation, join as acceptAsNewUser, ownerWithBot as signUpOwnerWithBot, unique } from './support';
 import { shortTtlPort } from '../playwright.config';
-
-const password = 'correct horse battery';
-const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
-}
-
-async function signUpOwnerWithBot(page: Page, botName: string): Promise<string> {
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Your name').fill('Olive Owner');
-  await page.getByLabel('Email').fill(`owner-${unique()}@example.com`);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Bot name').fill(botName);
-  await page.getByRole('button', { name: 'Create bot' }).click();
-  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
-  return new URL(page.url()).pathname.split('/')[2];
-}
-
-async function createInvitation(page: Page, botId: string, email: string, role: string, base = ''): Promise<string> {
-  await page.goto(`${base}/bots/${botId}/team`);
-  await hydrated(page);
-  await page.getByText('+ Assign new team member').click();
-  await page.getByLabel('Invitee email').fill(email);
-  await page.locator('.invite-form select[name=role]').selectOption({ label: role });
-  await page.getByRole('button', { name: 'Create invitation link' }).click();
-  const link = page.getByLabel('Invitation link');
-  await expect(link).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
-  return await link.inputValue();
-}
-
-/** A new user opens the link in their own browser context, signs up and joins. */
-async function acceptAsNewUser(browser: Browser, link: string, name: string, email: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(link);
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sign up to join' }).click();
-  await hydrated(page);
-  // Arriving from the invitation, the invited email is already filled in.
-  await expect(page.getByLabel('Email')).toHaveValue(email);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page).toHaveURL(/\/invite\//);
-  await page.getByRole('button', { name: 'Accept and join' }).click();
-  await expect(page).not.toHaveURL(/\/invite\//);
-  return { context, page };
-}
 
 test('Free plan: invite an agent, buy a seat with a proration preview, seat them — 2 of 2', async ({ page, browser }) => {
   const botId = await signUpOwnerWithBot(page, 'Seat Shop');
@@ -137,16 +86,7 @@ test('an Analyst: seat toggle disabled with its reason; cannot open Add-ons', as
 
 test('an expired invitation link says so', async ({ page }) => {
   const base = `http://127.0.0.1:${shortTtlPort}`;
-  await page.goto(`${base}/signup`);
-  await hydrated(page);
-  await page.getByLabel('Your name').fill('Olive Owner');
-  await page.getByLabel('Email').fill(`owner-${unique()}@example.com`);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Bot name').fill('Short Links');
-  await page.getByRole('button', { name: 'Create bot' }).click();
-  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
-  const botId = new URL(page.url()).pathname.split('/')[2];
+  const botId = await signUpOwnerWithBot(page, 'Short Links', 'Olive Owner', base);
   const link = await createInvitation(page, botId, `late-${unique()}@example.com`, 'Agent', base);
   await page.waitForTimeout(2500);
   await page.goto(link);

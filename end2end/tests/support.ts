@@ -1,0 +1,59 @@
+// Steps the browser tests share: sign up, make a bot, invite, join.
+import { expect, Page, Browser } from '@playwright/test';
+
+export const password = 'correct horse battery';
+export const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+/** The WebAssembly has taken over the page. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+/** Fills and sends the sign-up form already open on `page`. */
+export async function signUp(page: Page, name: string, email: string) {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+}
+
+/** A new account that creates a bot; returns the bot id (the page is on its Inbox). */
+export async function ownerWithBot(page: Page, botName: string, ownerName = 'Olive Owner', base = ''): Promise<string> {
+  await page.goto(`${base}/signup`);
+  await hydrated(page);
+  await signUp(page, ownerName, `owner-${unique()}@example.com`);
+  await page.getByLabel('Bot name').fill(botName);
+  await page.getByRole('button', { name: 'Create bot' }).click();
+  await expect(page).toHaveURL(/\/bots\/\d+\/inbox$/);
+  return new URL(page.url()).pathname.split('/')[2];
+}
+
+/** An invitation made in the Team tab; returns its link. */
+export async function invite(page: Page, botId: string, email: string, role: string, base = ''): Promise<string> {
+  await page.goto(`${base}/bots/${botId}/team`);
+  await hydrated(page);
+  await page.getByText('+ Assign new team member').click();
+  await page.getByLabel('Invitee email').fill(email);
+  await page.locator('.invite-form select[name=role]').selectOption({ label: role });
+  await page.getByRole('button', { name: 'Create invitation link' }).click();
+  const link = page.getByLabel('Invitation link');
+  await expect(link).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
+  return await link.inputValue();
+}
+
+/** A new user opens the link in their own browser context, signs up and joins. */
+export async function join(browser: Browser, link: string, name: string, email: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sign up to join' }).click();
+  await hydrated(page);
+  // Arriving from the invitation, the invited email is already filled in.
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+  await signUp(page, name, email);
+  await expect(page).toHaveURL(/\/invite\//);
+  await page.getByRole('button', { name: 'Accept and join' }).click();
+  await expect(page).not.toHaveURL(/\/invite\//);
+  return { context, page };
+}

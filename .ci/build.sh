@@ -11,12 +11,20 @@ rm -rf "$staging" && mkdir -p "$staging/pkg"
 
 log "browser bundle (wasm32, profile wasm-release)"
 cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-wasm-bindgen --target web --no-typescript --out-name switchboard --out-dir "$staging/pkg" \
-  target/wasm32-unknown-unknown/wasm-release/frontend.wasm
-end2end/node_modules/.bin/wasm-opt -Oz \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$staging/pkg/switchboard_bg.wasm" -o "$staging/pkg/switchboard_bg.wasm"
+# Lazy routes: cut the bundle at its split points into the main module and one chunk per
+# page (the link keeps relocations for this, see .cargo/config.toml), then bind the main
+# module and shrink every module.
+target/wasm-split/release/switchboard-wasm-split \
+  target/wasm32-unknown-unknown/wasm-release/frontend.wasm "$staging/pkg" switchboard
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --out-name switchboard --out-dir "$staging/pkg" "$staging/pkg/switchboard_split.wasm"
+rm "$staging/pkg/switchboard_split.wasm"
+for module in "$staging"/pkg/*.wasm; do
+  end2end/node_modules/.bin/wasm-opt -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$module" -o "$module"
+done
 cp style/main.css "$staging/pkg/switchboard.css"
 
 # Pre-compressed copies, served as-is by the server when the browser accepts them.

@@ -21,6 +21,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
+# The wasm splitter (lazy routes): our small tool over crates.io's wasm_split_cli_support,
+# with its own lockfile; a no-op once built.
+log "wasm splitter (.ci/wasm-split)"
+cargo build --quiet --locked --release --manifest-path .ci/wasm-split/Cargo.toml --target-dir target/wasm-split
+
 # Node packages: Playwright (never its own browser download) and npm's binaryen for wasm-opt.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \

@@ -2,7 +2,7 @@
 //! reductions), plan changes and invoices.
 use super::bot::use_bot_id;
 use super::team::format_time;
-use super::widgets::{ActionError, Loaded};
+use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::billing::{BuySeats, ChangePlan, PreviewPlanChange, PreviewSeats, SchedulePaidSeats, billing_overview};
 use crate::domain::billing::{format_day, format_money};
 use crate::domain::policy;
@@ -33,7 +33,7 @@ pub fn AddonsPage() -> impl IntoView {
         change_plan: ServerAction::new(),
     };
     provide_context(actions);
-    let overview = Resource::new(
+    let overview = page_data(
         move || {
             (
                 bot_id.get(),

@@ -1,7 +1,7 @@
 //! Bot Settings > Channels: the website widget's embed snippet, and API channels (webhook URL,
 //! signing secret shown once, outbound URL for replies).
 use super::bot::use_bot_id;
-use super::widgets::{ActionError, Loaded};
+use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::inbox::{ChannelsCreateApi, ChannelsRotateSecret, ChannelsSetOutboundUrl, channels_list};
 use crate::domain::AppError;
 use crate::domain::BotId;
@@ -24,7 +24,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let actions =
         ChannelActions { create: ServerAction::new(), rotate: ServerAction::new(), set_url: ServerAction::new() };
     provide_context(actions);
-    let data = Resource::new(
+    let data = page_data(
         move || (bot_id.get(), actions.create.version().get(), actions.set_url.version().get()),
         |(bot, ..)| async move {
             match bot {

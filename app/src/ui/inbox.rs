@@ -5,7 +5,7 @@
 //! changed.
 use super::bot::{inbox_status, use_bot_id};
 use super::team::format_time;
-use super::widgets::{ActionError, Loaded};
+use super::widgets::{ActionError, Loaded, PageData, page_data};
 use crate::api::inbox::{
     InboxAssign, InboxAssignTeam, InboxBan, InboxClose, InboxNote, InboxPauseBot, InboxReply, InboxRetryDelivery,
     InboxTyping, inbox_list, inbox_thread,
@@ -81,8 +81,8 @@ fn parse_scope(raw: Option<String>) -> Scope {
     }
 }
 
-type ListResource = Resource<Result<crate::domain::inbox::ConversationPage, AppError>>;
-type ThreadResource = Resource<Result<Option<ThreadView>, AppError>>;
+type ListResource = PageData<crate::domain::inbox::ConversationPage>;
+type ThreadResource = PageData<Option<ThreadView>>;
 
 /// Every resource of the page is created here, at the top, never inside a suspended view: the
 /// server renders suspended views more than once, and resources created there would be
@@ -108,7 +108,7 @@ pub fn InboxPage() -> impl IntoView {
             before: q.get("before").and_then(|b| b.parse().ok()).map(MessageId),
         }
     });
-    let section = Resource::new(
+    let section = page_data(
         move || (bot_id.get(), live.rights.get()),
         |(bot, _)| async move {
             match bot {
@@ -117,7 +117,7 @@ pub fn InboxPage() -> impl IntoView {
             }
         },
     );
-    let list: ListResource = Resource::new(
+    let list: ListResource = page_data(
         move || {
             let q = state.get();
             (bot_id.get(), q.status, q.scope, q.after, live.version.get())
@@ -129,7 +129,7 @@ pub fn InboxPage() -> impl IntoView {
             }
         },
     );
-    let thread: ThreadResource = Resource::new(
+    let thread: ThreadResource = page_data(
         move || {
             let q = state.get();
             (bot_id.get(), q.conversation, q.before, live.version.get())

@@ -2,7 +2,7 @@
 //! log in, or join if already signed in. Expired, used and revoked links say so plainly.
 use super::team::format_time;
 use super::use_session_actions;
-use super::widgets::{ActionError, Loaded, Loading, SimpleTopBar};
+use super::widgets::{ActionError, Loaded, Loading, SimpleTopBar, page_data};
 use crate::api::team::preview_invitation;
 use crate::domain::AppError;
 use crate::domain::views::{InvitationPreview, InvitationStatus};
@@ -17,7 +17,7 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     // An unknown link is an answer to explain on this page, not an error page.
-    let preview = Resource::new(
+    let preview = page_data(
         move || token.get(),
         |token| async move {
             match preview_invitation(token).await {

@@ -16,12 +16,12 @@ mod widgets;
 use crate::api::auth::{LogIn, LogOut, SignUp, current_session};
 use crate::api::bots::{CreateBot, CreateDemoBot};
 use crate::api::team::AcceptInvitation;
-use crate::domain::AppError;
 use crate::domain::views::SessionView;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
+use widgets::{PageData, page_data};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -51,7 +51,7 @@ pub struct SessionActions {
     pub create_bot: ServerAction<CreateBot>,
     pub create_demo: ServerAction<CreateDemoBot>,
     pub accept_invitation: ServerAction<AcceptInvitation>,
-    pub session: Resource<Result<Option<SessionView>, AppError>>,
+    pub session: PageData<Option<SessionView>>,
 }
 
 pub fn use_session_actions() -> SessionActions {
@@ -67,7 +67,7 @@ pub fn App() -> impl IntoView {
     let create_bot = ServerAction::<CreateBot>::new();
     let create_demo = ServerAction::<CreateDemoBot>::new();
     let accept_invitation = ServerAction::<AcceptInvitation>::new();
-    let session = Resource::new(
+    let session = page_data(
         move || {
             (
                 sign_up.version().get(),
@@ -88,20 +88,51 @@ pub fn App() -> impl IntoView {
         <Router>
             <main>
                 <Routes fallback=|| view! { <widgets::NotFound /> }>
-                    <Route path=path!("/") view=home::HomePage />
-                    <Route path=path!("/signup") view=auth::SignUpPage />
-                    <Route path=path!("/login") view=auth::LogInPage />
-                    <Route path=path!("/invite/:token") view=invite::InvitePage />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} />
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} />
+                    <Route path=path!("/login") view={Lazy::<LogInRoute>::new()} />
+                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} />
                     <ParentRoute path=path!("/bots/:bot_id") view=bot::BotLayout>
-                        <Route path=path!("inbox") view=inbox::InboxPage />
-                        <Route path=path!("team") view=team::TeamPage />
-                        <Route path=path!("team/teams") view=teams::TeamsPage />
-                        <Route path=path!("team/audit") view=team::AuditPage />
-                        <Route path=path!("channels") view=channels::ChannelsPage />
-                        <Route path=path!("addons") view=addons::AddonsPage />
+                        <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} />
+                        <Route path=path!("team") view={Lazy::<TeamRoute>::new()} />
+                        <Route path=path!("team/teams") view={Lazy::<TeamsRoute>::new()} />
+                        <Route path=path!("team/audit") view={Lazy::<AuditRoute>::new()} />
+                        <Route path=path!("channels") view={Lazy::<ChannelsRoute>::new()} />
+                        <Route path=path!("addons") view={Lazy::<AddonsRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </main>
         </Router>
     }
 }
+
+/// A page whose code is a separate wasm chunk, fetched the first time the page is shown (and
+/// before hydration when a visit starts on it): a first load carries the app shell and the
+/// page in view, nothing else. Each page loads its own data, so `data` is empty.
+macro_rules! lazy_page {
+    ($route:ident, $page:path) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(HomeRoute, home::HomePage);
+lazy_page!(SignUpRoute, auth::SignUpPage);
+lazy_page!(LogInRoute, auth::LogInPage);
+lazy_page!(InviteRoute, invite::InvitePage);
+lazy_page!(InboxRoute, inbox::InboxPage);
+lazy_page!(TeamRoute, team::TeamPage);
+lazy_page!(TeamsRoute, teams::TeamsPage);
+lazy_page!(AuditRoute, team::AuditPage);
+lazy_page!(ChannelsRoute, channels::ChannelsPage);
+lazy_page!(AddonsRoute, addons::AddonsPage);

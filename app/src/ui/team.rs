@@ -2,7 +2,7 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
-use super::widgets::{ActionError, Loaded, encode_query};
+use super::widgets::{ActionError, Loaded, encode_query, page_data};
 use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
@@ -122,7 +122,7 @@ pub fn TeamPage() -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
     let search = Memo::new(move |_| query.read().get("q").filter(|q| !q.trim().is_empty()));
-    let team_view = Resource::new(
+    let team_view = page_data(
         move || {
             (
                 bot_id.get(),
@@ -529,7 +529,7 @@ pub fn AuditPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let query = use_query_map();
     let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
-    let page = Resource::new(
+    let page = page_data(
         move || (bot_id.get(), before.get()),
         |(bot, before)| async move {
             match bot {

@@ -2,7 +2,7 @@
 //! Conversations assigned to a team show under that team's filter in the Inbox.
 use super::bot::use_bot_id;
 use super::team::TeamTabs;
-use super::widgets::{ActionError, Loaded};
+use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::inbox::{TeamsCreate, TeamsSetMember, teams_list};
 use crate::domain::AppError;
 use crate::domain::inbox::{TeamListing, TeamsView};
@@ -22,7 +22,7 @@ pub fn TeamsPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let actions = TeamsActions { create: ServerAction::new(), set_member: ServerAction::new() };
     provide_context(actions);
-    let data = Resource::new(
+    let data = page_data(
         move || (bot_id.get(), actions.create.version().get(), actions.set_member.version().get()),
         |(bot, ..)| async move {
             match bot {

@@ -1,5 +1,6 @@
 use crate::domain::AppError;
 use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
 use leptos_router::components::A;
 
 /// Shows the message of the last failed submission of an action, if any.
@@ -113,9 +114,49 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
 }
 
+/// How a page's data travels from the server render into the browser: JSON, decoded through
+/// the same serde_json entry point (`from_slice`) that server functions use for responses, so
+/// each type's decoder is compiled into the browser bundle once instead of twice.
+pub struct PageJson;
+
+impl<T: serde::Serialize> Encoder<T> for PageJson {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> Decoder<T> for PageJson {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(encoded: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(encoded.as_bytes())
+    }
+}
+
+/// A page's data: loaded by a server function, rendered on the server, hydrated in the browser.
+pub type PageData<T> = Resource<Result<T, AppError>, PageJson>;
+
+/// Creates a page's data resource (`source` is tracked; `fetch` loads).
+#[track_caller]
+pub fn page_data<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> PageData<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    Resource::new_with_options(source, fetch, false)
+}
+
 /// Renders a page's resource: a loading line, then `ok(data)`, or the error's explanation.
 #[component]
-pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, ok: F) -> impl IntoView
+pub fn Loaded<T, V, F>(resource: PageData<T>, ok: F) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,

@@ -10,11 +10,15 @@ pub async fn inbox_list(
     bot_id: BotId,
     status: StatusFilter,
     scope: Scope,
+    /// Tag ids joined by commas: conversations carrying all of them.
+    tags: Option<String>,
     after: Option<String>,
 ) -> Result<ConversationPage, AppError> {
+    use crate::domain::tags::TagFilter;
     use crate::server::{context, services::inbox};
     let (state, user) = context::signed_in_user().await?;
-    inbox::list(&state.db, user, bot_id, status, scope, after.as_deref()).await
+    let tags = TagFilter::parse(tags.as_deref().unwrap_or_default())?;
+    inbox::list(&state.db, user, bot_id, status, scope, tags, after.as_deref()).await
 }
 
 #[server(prefix = "/api", endpoint = "inbox/thread")]

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod billing;
 pub mod bots;
 pub mod inbox;
+pub mod tags;
 pub mod team;
 
 /// Endpoints that answer without a session (everything else must answer 401).

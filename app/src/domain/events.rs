@@ -18,6 +18,8 @@ pub enum LiveEvent {
     Typing { conversation: ConversationId, name: String, customer: bool },
     /// A member's role, seat or membership changed: their open streams re-check their rights.
     MemberChanged { member: MemberId },
+    /// A tag was renamed, recoloured, merged or deleted: every list showing tags refreshes.
+    TagsChanged,
 }
 
 impl LiveEvent {
@@ -29,6 +31,7 @@ impl LiveEvent {
             LiveEvent::DeliveryChanged { .. } => "delivery_changed",
             LiveEvent::Typing { .. } => "typing",
             LiveEvent::MemberChanged { .. } => "member_changed",
+            LiveEvent::TagsChanged => "tags_changed",
         }
     }
 
@@ -39,7 +42,7 @@ impl LiveEvent {
             | LiveEvent::DeliveryChanged { conversation, .. }
             | LiveEvent::Typing { conversation, .. } => Some(*conversation),
             LiveEvent::MessageAdded { message } => Some(message.conversation_id),
-            LiveEvent::MemberChanged { .. } => None,
+            LiveEvent::MemberChanged { .. } | LiveEvent::TagsChanged => None,
         }
     }
 
@@ -109,6 +112,7 @@ mod tests {
             },
             LiveEvent::Typing { conversation: ConversationId(1), name: "A".into(), customer: false },
             LiveEvent::MemberChanged { member: MemberId(3) },
+            LiveEvent::TagsChanged,
         ];
         for event in events {
             let json: serde_json::Value = serde_json::to_value(&event).unwrap();

@@ -62,3 +62,7 @@ id_type!(
     /// A named group of members that conversations can be assigned to.
     TeamId
 );
+id_type!(
+    /// A bot's label for conversations.
+    TagId
+);

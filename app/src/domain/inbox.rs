@@ -32,6 +32,7 @@ macro_rules! coded_enum {
         }
     };
 }
+pub(crate) use coded_enum;
 
 coded_enum!(
     /// Where a conversation came from.
@@ -324,6 +325,8 @@ pub struct ConversationSummary {
     pub team: Option<(TeamId, String)>,
     /// Customer messages the viewer has not read.
     pub unread: i64,
+    /// By name.
+    pub tags: Vec<super::tags::TagView>,
 }
 
 /// A page of the list; `next` continues after its last row.
@@ -333,6 +336,8 @@ pub struct ConversationPage {
     pub next: Option<String>,
     /// The bot's teams, for the list's team filters.
     pub teams: Vec<TeamOption>,
+    /// The bot's tags, for the list's tag filters.
+    pub tags: Vec<super::tags::TagView>,
     /// The live event number this page is current as of: the page's stream starts after it,
     /// so nothing that happens between the render and the stream's connection is missed.
     pub as_of_seq: i64,
@@ -364,6 +369,8 @@ pub struct ThreadView {
     /// Only seat holders with an eligible role: who the assign menu offers.
     pub assignable: Vec<AssigneeOption>,
     pub teams: Vec<TeamOption>,
+    /// The bot's tags, offered when tagging.
+    pub tags: Vec<super::tags::TagView>,
     /// The live event number this view is current as of (a stream resumes after it).
     pub as_of_seq: i64,
 }

@@ -4,6 +4,7 @@
 //! updates arrive on one server-sent event stream per page (`live`), which refetches what
 //! changed.
 use super::bot::{inbox_status, use_bot_id};
+use super::tags::{ConversationTags, TagChip};
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, PageData, page_data};
 use crate::api::inbox::{
@@ -15,6 +16,7 @@ use crate::domain::inbox::{
     ConversationStatus, ConversationSummary, Delivery, MessageKind, MessageView, Scope, StatusFilter, ThreadView,
 };
 use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId};
 use leptos::form::ActionForm;
@@ -34,11 +36,12 @@ pub struct Live {
     pub connected: RwSignal<bool>,
 }
 
-/// The URL state of the Inbox: `?status=open&scope=mine&c=12&after=…`.
+/// The URL state of the Inbox: `?status=open&scope=mine&tags=3,7&c=12&after=…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct InboxQuery {
     status: StatusFilter,
     scope: Scope,
+    tags: TagFilter,
     conversation: Option<ConversationId>,
     after: Option<String>,
     before: Option<MessageId>,
@@ -55,6 +58,9 @@ impl InboxQuery {
             Scope::Team(team) => format!("team-{team}"),
         };
         let mut href = format!("/bots/{bot}/inbox?status={}&scope={scope}", q.status.code());
+        if !q.tags.is_empty() {
+            href.push_str(&format!("&tags={}", q.tags.encode()));
+        }
         if let Some(c) = q.conversation {
             href.push_str(&format!("&c={c}"));
         }
@@ -103,6 +109,7 @@ pub fn InboxPage() -> impl IntoView {
         InboxQuery {
             status: q.get("status").and_then(|s| StatusFilter::parse(&s)).unwrap_or(StatusFilter::Open),
             scope: parse_scope(q.get("scope")),
+            tags: q.get("tags").and_then(|t| TagFilter::parse(&t).ok()).unwrap_or_default(),
             conversation: q.get("c").and_then(|c| c.parse().ok()).map(ConversationId),
             after: q.get("after"),
             before: q.get("before").and_then(|b| b.parse().ok()).map(MessageId),
@@ -120,11 +127,11 @@ pub fn InboxPage() -> impl IntoView {
     let list: ListResource = page_data(
         move || {
             let q = state.get();
-            (bot_id.get(), q.status, q.scope, q.after, live.version.get())
+            (bot_id.get(), q.status, q.scope, q.tags, q.after, live.version.get())
         },
-        |(bot, status, scope, after, _)| async move {
+        |(bot, status, scope, tags, after, _)| async move {
             match bot {
-                Some(bot) => inbox_list(bot, status, scope, after).await,
+                Some(bot) => inbox_list(bot, status, scope, Some(tags.encode()), after).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -164,6 +171,7 @@ fn InboxView(
         <section class="page inbox">
             <div class="inbox-head">
                 <h1>"Inbox"</h1>
+                <A href=format!("/bots/{bot}/inbox/tags") attr:class="small-link">"Tags"</A>
                 <p class="seat-status" data-testid="inbox-status">{inbox_status(&actor)}</p>
                 <span class="live-dot" class:on=move || live.connected.get() title="Live updates">
                     {move || if live.connected.get() { "Live" } else { "Connecting…" }}
@@ -202,7 +210,7 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             let bump = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
             });
-            for kind in ["message_added", "conversation_changed", "delivery_changed"] {
+            for kind in ["message_added", "conversation_changed", "delivery_changed", "tags_changed"] {
                 let _ = source.add_event_listener_with_callback(kind, bump.as_ref().unchecked_ref());
             }
             bump.forget();
@@ -314,12 +322,14 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> 
                             let next = page.next.clone();
                             let empty = page.rows.is_empty();
                             let teams = page.teams.clone();
+                            let tags = page.tags.clone();
                             view! {
                                 {(!teams.is_empty()).then(|| view! {
                                     <nav class="filters teams" aria-label="Teams">
                                         {teams.into_iter().map(|t| scope_link(Scope::Team(t.team_id), t.name)).collect_view()}
                                     </nav>
                                 })}
+                                {(!tags.is_empty()).then(|| view! { <TagFilterBar bot state tags /> })}
                                 {empty.then(|| view! { <p class="muted empty">"No conversations here."</p> })}
                                 <ul class="rows">
                                     {page
@@ -339,6 +349,32 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> 
                 })}
             </Transition>
         </aside>
+    }
+}
+
+/// Filter by tags: each chip adds its tag to the filter or takes it out (conversations must
+/// carry every chosen tag).
+#[component]
+fn TagFilterBar(bot: BotId, state: Memo<InboxQuery>, tags: Vec<TagView>) -> impl IntoView {
+    view! {
+        <nav class="filters tag-filters" aria-label="Tags">
+            {tags.into_iter().map(|tag| {
+                let id = tag.id;
+                let on = move || state.get().tags.contains(id);
+                view! {
+                    <A
+                        href=move || state.get().href(bot, |q| {
+                            q.tags = q.tags.toggled(id);
+                            q.after = None;
+                        })
+                        attr:class=move || if on() { "tag-filter active" } else { "tag-filter" }
+                        attr:aria-pressed=move || on().to_string()
+                    >
+                        <TagChip tag />
+                    </A>
+                }
+            }).collect_view()}
+        </nav>
     }
 }
 
@@ -392,6 +428,9 @@ fn ConversationRow(bot: BotId, row: ConversationSummary, state: Memo<InboxQuery>
                     {(row.status == ConversationStatus::Bot).then(|| view! { <span class="badge bot">"with the bot"</span> })}
                     {waiting.map(|w| view! { <span class="waiting" title="Waiting for a reply">{format!("waiting {w}")}</span> })}
                 </span>
+                {(!row.tags.is_empty()).then(|| view! {
+                    <span class="row-tags">{row.tags.clone().into_iter().map(|tag| view! { <TagChip tag /> }).collect_view()}</span>
+                })}
             </A>
         </li>
     }
@@ -484,6 +523,13 @@ fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -
                 })
             }}
             <ThreadToolbar bot view=view.clone() actor />
+            <ConversationTags
+                bot
+                conversation
+                tags=s.tags.clone()
+                offered=view.tags.clone()
+                allowed=policy::can_act(Some(&actor), InboxAction::Tag).map_err(|d| d.to_string())
+            />
         </header>
         {older.map(|before| view! {
             <p class="older"><A href=move || state.get().href(bot, |q| q.before = Some(before))>"Earlier messages"</A></p>
@@ -727,6 +773,7 @@ mod tests {
         let q = InboxQuery {
             status: StatusFilter::Closed,
             scope: Scope::Team(TeamId(4)),
+            tags: TagFilter::default(),
             conversation: None,
             after: None,
             before: None,
@@ -734,6 +781,10 @@ mod tests {
         assert_eq!(
             q.href(BotId(1), |q| q.conversation = Some(ConversationId(9))),
             "/bots/1/inbox?status=closed&scope=team-4&c=9"
+        );
+        assert_eq!(
+            q.href(BotId(1), |q| q.tags = q.tags.toggled(crate::domain::ids::TagId(3))),
+            "/bots/1/inbox?status=closed&scope=team-4&tags=3"
         );
         assert_eq!(parse_scope(Some("team-4".into())), Scope::Team(TeamId(4)));
         assert_eq!(parse_scope(Some("bogus".into())), Scope::Everyone);

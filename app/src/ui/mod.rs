@@ -7,6 +7,7 @@ mod channels;
 mod home;
 mod inbox;
 mod invite;
+mod tags;
 mod team;
 mod teams;
 #[cfg(feature = "ssr")]
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} />
                     <ParentRoute path=path!("/bots/:bot_id") view=bot::BotLayout>
                         <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} />
+                        <Route path=path!("inbox/tags") view={Lazy::<TagsRoute>::new()} />
                         <Route path=path!("team") view={Lazy::<TeamRoute>::new()} />
                         <Route path=path!("team/teams") view={Lazy::<TeamsRoute>::new()} />
                         <Route path=path!("team/audit") view={Lazy::<AuditRoute>::new()} />
@@ -131,6 +133,7 @@ lazy_page!(SignUpRoute, auth::SignUpPage);
 lazy_page!(LogInRoute, auth::LogInPage);
 lazy_page!(InviteRoute, invite::InvitePage);
 lazy_page!(InboxRoute, inbox::InboxPage);
+lazy_page!(TagsRoute, tags::TagsPage);
 lazy_page!(TeamRoute, team::TeamPage);
 lazy_page!(TeamsRoute, teams::TeamsPage);
 lazy_page!(AuditRoute, team::AuditPage);

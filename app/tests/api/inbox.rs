@@ -6,6 +6,7 @@ use crate::support::*;
 use app::domain::events::LiveEvent;
 use app::domain::ids::{ConversationId, MessageId};
 use app::domain::inbox::{ChannelSecret, ConversationStatus, Delivery, MessageKind, Scope, StatusFilter};
+use app::domain::tags::TagFilter;
 use app::domain::{AppError, BotId, Role, UserId};
 use app::server::db::now_ms;
 use app::server::live::Hub;
@@ -138,16 +139,22 @@ async fn twenty_concurrent_redeliveries_store_exactly_one_message() {
 async fn a_conversation_starts_with_the_bot_and_reaches_the_inbox_on_handover() {
     let i = Inbox::new().await;
     let conversation = i.customer_says("m1", "c1", "What are your hours?", false).await;
-    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, None).await.unwrap();
+    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert!(open.rows.is_empty(), "with the bot, not yet in Open");
-    let all = inbox::list(i.db(), i.owner, i.bot, StatusFilter::All, Scope::Everyone, None).await.unwrap();
+    let all = inbox::list(i.db(), i.owner, i.bot, StatusFilter::All, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert_eq!(all.rows[0].status, ConversationStatus::Bot);
     // The page says which event it is current as of: its live stream starts right after.
     assert_eq!(all.as_of_seq, repo::events::latest(i.db().pool(), i.bot).await.unwrap());
     assert!(all.as_of_seq > 0);
 
     i.customer_says("m2", "c1", "I want to talk to a person", true).await;
-    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, None).await.unwrap();
+    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert_eq!(open.rows.len(), 1);
     let row = &open.rows[0];
     assert_eq!(row.id, conversation);
@@ -162,7 +169,9 @@ async fn a_conversation_starts_with_the_bot_and_reaches_the_inbox_on_handover() 
     inbox::compose(i.db(), &i.hub, i.owner, i.bot, conversation, Compose::Reply, "Hi! I'm here.", &key())
         .await
         .unwrap();
-    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, None).await.unwrap();
+    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert_eq!(open.rows[0].unread, 0);
     assert_eq!(open.rows[0].waiting_since_ms, None);
     assert!(open.rows[0].bot_paused, "replying takes over from the bot");
@@ -272,7 +281,9 @@ async fn another_bots_ids_are_not_found() {
     for err in attempts {
         assert_eq!(err, Some(AppError::NotFound));
     }
-    let list = inbox::list(i.db(), stranger, other_bot, StatusFilter::All, Scope::Everyone, None).await.unwrap();
+    let list = inbox::list(i.db(), stranger, other_bot, StatusFilter::All, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert!(list.rows.is_empty());
     let err = channels::rotate_secret(i.db(), stranger, other_bot, i.api.channel.id).await.unwrap_err();
     assert_eq!(err, AppError::NotFound);
@@ -349,7 +360,8 @@ async fn the_list_filters_and_pages_by_keyset() {
             let mut seen = Vec::new();
             let mut after = None;
             loop {
-                let page = inbox::list(&db, owner, bot, status, scope, after.as_deref()).await.unwrap();
+                let page =
+                    inbox::list(&db, owner, bot, status, scope, TagFilter::default(), after.as_deref()).await.unwrap();
                 assert!(page.rows.len() <= 50);
                 seen.extend(page.rows.iter().map(|r| (r.last_activity_ms, r.id)));
                 match page.next {
@@ -371,7 +383,9 @@ async fn the_list_filters_and_pages_by_keyset() {
     assert_eq!(count(StatusFilter::Banned, Scope::Everyone).await, 3);
     assert_eq!(count(StatusFilter::Open, Scope::Mine).await, 5);
     assert_eq!(count(StatusFilter::Open, Scope::Unassigned).await, 107);
-    let err = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, Some("garbage")).await;
+    let err =
+        inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, TagFilter::default(), Some("garbage"))
+            .await;
     assert_eq!(err.unwrap_err().status(), 400);
 }
 
@@ -383,10 +397,14 @@ async fn a_banned_contacts_messages_land_in_banned_and_notify_no_one() {
     let seq = repo::events::latest(i.db().pool(), i.bot).await.unwrap();
     i.customer_says("m2", "spam", "buy now!!", false).await;
     assert_eq!(repo::events::latest(i.db().pool(), i.bot).await.unwrap(), seq, "no live event");
-    let banned = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Banned, Scope::Everyone, None).await.unwrap();
+    let banned = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Banned, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert_eq!(banned.rows.len(), 1);
     assert_eq!(banned.rows[0].preview, "buy now!!");
-    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, None).await.unwrap();
+    let open = inbox::list(i.db(), i.owner, i.bot, StatusFilter::Open, Scope::Everyone, TagFilter::default(), None)
+        .await
+        .unwrap();
     assert!(open.rows.is_empty());
 }
 

@@ -7,4 +7,5 @@ mod billing;
 mod inbox;
 mod services;
 mod support;
+mod tags;
 mod team;

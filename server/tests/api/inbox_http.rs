@@ -281,7 +281,12 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
     let viewer = join("Vic Viewer", "vic@example.com", app::domain::Role::Viewer).await;
     let snapshot = || async {
         let db = s.app.state.db.pool();
-        let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(db).await.unwrap();
+        let messages: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM tags) + (SELECT COUNT(*) FROM conversation_tags)",
+        )
+        .fetch_one(db)
+        .await
+        .unwrap();
         let row: (String, Option<i64>, Option<i64>, i64, i64) =
             sqlx::query_as("SELECT status, assignee_id, team_id, banned, bot_paused FROM conversations")
                 .fetch_one(db)
@@ -296,7 +301,7 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
             .call("/api/inbox/thread", &[("bot_id", &bot), ("conversation_id", &conversation)], Some(cookie))
             .await;
         assert_eq!(read.status, StatusCode::OK, "they may view: {}", read.body);
-        let calls: [(&str, Vec<(&str, &str)>); 7] = [
+        let calls: [(&str, Vec<(&str, &str)>); 9] = [
             ("/api/inbox/reply", vec![("body", "hi"), ("key", "key-000000001")]),
             ("/api/inbox/note", vec![("body", "hi"), ("key", "key-000000002")]),
             ("/api/inbox/assign", vec![("member_id", "1")]),
@@ -304,6 +309,8 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
             ("/api/inbox/ban", vec![("banned", "true")]),
             ("/api/inbox/pause-bot", vec![("paused", "true")]),
             ("/api/inbox/typing", vec![]),
+            ("/api/tags/apply", vec![("name", "VIP")]),
+            ("/api/tags/untag", vec![("tag_id", "1")]),
         ];
         for (path, extra) in calls {
             let mut form = vec![("bot_id", bot.as_str()), ("conversation_id", conversation.as_str())];

@@ -3,6 +3,7 @@
 //! simply "not found".
 use crate::domain::ids::{ChannelId, ContactId, ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{ChannelKind, ConversationStatus, Delivery, MessageKind, MessageView, Scope, StatusFilter};
+use crate::domain::tags::TagFilter;
 use crate::domain::{BotId, MemberId};
 use crate::server::db::flag;
 use sqlx::{Any, Executor};
@@ -491,6 +492,8 @@ pub struct ListQuery {
     pub viewer: MemberId,
     pub status: StatusFilter,
     pub scope: Scope,
+    /// Only conversations carrying every one of these tags.
+    pub tags: TagFilter,
     pub after: Option<ListCursor>,
     pub limit: i64,
 }
@@ -515,26 +518,32 @@ pub async fn list_page<'c>(db: impl Executor<'c, Database = Any>, q: &ListQuery)
         Scope::Team(team) => team.0,
         _ => 0,
     };
+    // One EXISTS per tag, each answered by the (conversation_id, tag_id) primary key.
+    let tags_sql: String = (0..q.tags.ids().len())
+        .map(|n| {
+            format!(
+                " AND EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ${})",
+                n + 7
+            )
+        })
+        .collect();
     let (activity, id) = q.after.map(|c| (c.activity, c.id)).unwrap_or((i64::MAX, i64::MAX));
     let filtered = format!(
         r#"
         SELECT c.* FROM conversations c
-        WHERE c.bot_id = $1 AND {status_sql} AND {scope_sql}
+        WHERE c.bot_id = $1 AND {status_sql} AND {scope_sql}{tags_sql}
           AND (c.last_activity_at < $4 OR (c.last_activity_at = $4 AND c.id < $5))
         ORDER BY c.last_activity_at DESC, c.id DESC
         LIMIT $6
         "#
     );
     let sql = list_select(&filtered);
-    sqlx::query_as(&sql)
-        .bind(q.bot.0)
-        .bind(q.viewer.0)
-        .bind(team)
-        .bind(activity)
-        .bind(id)
-        .bind(q.limit)
-        .fetch_all(db)
-        .await
+    let mut query =
+        sqlx::query_as(&sql).bind(q.bot.0).bind(q.viewer.0).bind(team).bind(activity).bind(id).bind(q.limit);
+    for tag in q.tags.ids() {
+        query = query.bind(tag.0);
+    }
+    query.fetch_all(db).await
 }
 
 /// The list's columns for the conversations `inner` selects (as `c`); `$2` is the viewer.

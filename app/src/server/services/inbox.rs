@@ -9,12 +9,13 @@ use crate::domain::inbox::{
     MessageKind, MessageText, MessageView, Scope, StatusFilter, TeamOption, ThreadView, decode_cursor, encode_cursor,
 };
 use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::{AppError, BotId, MemberId, UserId};
 use crate::server::db::WriteTx;
 use crate::server::db::{Db, flag, now_ms};
 use crate::server::live::Hub;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
-use crate::server::repo::{events, team};
+use crate::server::repo::{events, tags as tag_repo, team};
 
 pub const LIST_PAGE_SIZE: i64 = 50;
 pub const THREAD_PAGE_SIZE: i64 = 50;
@@ -51,6 +52,7 @@ pub async fn list(
     bot: BotId,
     status: StatusFilter,
     scope: Scope,
+    tags: TagFilter,
     after: Option<&str>,
 ) -> Result<ConversationPage, AppError> {
     let mut conn = db.pool().acquire().await?;
@@ -60,10 +62,13 @@ pub async fn list(
     if let Scope::Team(team) = scope {
         repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
     }
+    for tag in tags.ids() {
+        tag_repo::in_bot(&mut *conn, bot, *tag).await?.ok_or(AppError::NotFound)?;
+    }
     // Read before the rows: an event committed in between is replayed, never skipped.
     let as_of_seq = events::latest(&mut *conn, bot).await?;
     let after = after.map(decode_cursor).transpose()?.map(|(activity, id)| ListCursor { activity, id: id.0 });
-    let query = ListQuery { bot, viewer: me.member, status, scope, after, limit: LIST_PAGE_SIZE + 1 };
+    let query = ListQuery { bot, viewer: me.member, status, scope, tags, after, limit: LIST_PAGE_SIZE + 1 };
     let mut rows = repo::list_page(&mut *conn, &query).await?;
     let more = rows.len() as i64 > LIST_PAGE_SIZE;
     rows.truncate(LIST_PAGE_SIZE as usize);
@@ -73,7 +78,23 @@ pub async fn list(
         .into_iter()
         .map(|t| TeamOption { team_id: t.id, name: t.name })
         .collect();
-    Ok(ConversationPage { rows: rows.into_iter().map(summary).collect(), next, teams, as_of_seq })
+    let rows = with_tags(&mut conn, rows.into_iter().map(summary).collect()).await?;
+    let all_tags = tag_repo::of_bot(&mut *conn, bot).await?.into_iter().map(TagView::from).collect();
+    Ok(ConversationPage { rows, next, teams, tags: all_tags, as_of_seq })
+}
+
+/// Fills in each row's tags (one query for the page).
+async fn with_tags(
+    conn: &mut sqlx::AnyConnection,
+    mut rows: Vec<ConversationSummary>,
+) -> Result<Vec<ConversationSummary>, AppError> {
+    let ids: Vec<ConversationId> = rows.iter().map(|r| r.id).collect();
+    for tagged in tag_repo::of_conversations(&mut *conn, &ids).await? {
+        if let Some(row) = rows.iter_mut().find(|r| r.id.0 == tagged.conversation_id) {
+            row.tags.push(tagged.tag.into());
+        }
+    }
+    Ok(rows)
 }
 
 fn summary(row: ListRow) -> ConversationSummary {
@@ -92,6 +113,7 @@ fn summary(row: ListRow) -> ConversationSummary {
         assignee: row.assignee_id.zip(row.assignee_name).map(|(id, name)| (MemberId(id), name)),
         team: row.team_id.zip(row.team_name).map(|(id, name)| (TeamId(id), name)),
         unread: row.unread,
+        tags: Vec::new(),
     }
 }
 
@@ -137,6 +159,7 @@ pub async fn thread(
         .map(|t| TeamOption { team_id: t.id, name: t.name })
         .collect();
     let contact = repo::contact_in_bot(&mut *conn, bot, facts.contact_id).await?.ok_or(AppError::NotFound)?;
+    let all_tags = tag_repo::of_bot(&mut *conn, bot).await?.into_iter().map(TagView::from).collect();
     Ok(ThreadView {
         summary: summary_row,
         contact_email: contact.email,
@@ -145,6 +168,7 @@ pub async fn thread(
         older,
         assignable,
         teams,
+        tags: all_tags,
         as_of_seq,
     })
 }
@@ -156,7 +180,8 @@ async fn summary_of(
     conversation: ConversationId,
 ) -> Result<ConversationSummary, AppError> {
     let row = repo::list_row(&mut *conn, bot, viewer, conversation).await?.ok_or(AppError::NotFound)?;
-    Ok(summary(row))
+    let mut rows = with_tags(conn, vec![summary(row)]).await?;
+    Ok(rows.remove(0))
 }
 
 /// An action on one conversation: the bot locked, the actor loaded and allowed `action`, the

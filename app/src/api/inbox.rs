@@ -21,6 +21,22 @@ pub async fn inbox_list(
     inbox::list(&state.db, user, bot_id, status, scope, tags, after.as_deref()).await
 }
 
+/// `q`: words, "quoted phrases"; the last word matches as a prefix (search as you type).
+#[server(prefix = "/api", endpoint = "inbox/search")]
+pub async fn inbox_search(
+    bot_id: BotId,
+    q: String,
+    status: StatusFilter,
+    scope: Scope,
+    tags: Option<String>,
+) -> Result<crate::domain::search::SearchResults, AppError> {
+    use crate::domain::tags::TagFilter;
+    use crate::server::{context, services::inbox};
+    let (state, user) = context::signed_in_user().await?;
+    let tags = TagFilter::parse(tags.as_deref().unwrap_or_default())?;
+    inbox::search(&state.db, user, bot_id, &q, status, scope, tags).await
+}
+
 #[server(prefix = "/api", endpoint = "inbox/thread")]
 pub async fn inbox_thread(
     bot_id: BotId,

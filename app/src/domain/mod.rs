@@ -9,6 +9,7 @@ pub mod input;
 pub mod plan;
 pub mod policy;
 pub mod role;
+pub mod search;
 pub mod tags;
 pub mod text;
 pub mod views;

@@ -1,5 +1,6 @@
 //! The database handle. Both backends run the same portable SQL (`$N` placeholders) through
 //! sqlx's `Any` driver; everything that differs between SQLite and Postgres lives here.
+use crate::domain::search::{SearchQuery, Term};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -189,6 +190,70 @@ pub async fn claim_outbox(db: &Db, now: i64, lock_until: i64, limit: i64) -> Res
     .bind(limit)
     .fetch_all(db.pool())
     .await
+}
+
+/// The newest `limit` messages of `bot` matching every term of `query`, as SQL selecting
+/// `id` with its bound values (placeholders from `$first`). The one place the two full-text
+/// engines differ: SQLite's FTS5 index (scoped to the bot inside the index) and Postgres'
+/// tsvector with its GIN index. Terms are always bound as values, never spliced into SQL.
+pub fn message_search_sql(
+    backend: Backend,
+    bot: i64,
+    query: &SearchQuery,
+    limit: i64,
+    first: usize,
+) -> (String, Vec<SqlValue>) {
+    match backend {
+        Backend::Sqlite => {
+            // FTS5 strings are double-quoted; the parser never leaves a quote inside a term.
+            let quoted = |t: &str| format!("\"{}\"", t.replace('"', ""));
+            let terms: Vec<String> = query
+                .terms()
+                .iter()
+                .map(|t| match t {
+                    Term::Word(w) | Term::Phrase(w) => format!("body : {}", quoted(w)),
+                    Term::Prefix(w) => format!("body : {} *", quoted(w)),
+                })
+                .collect();
+            let matching = format!("bot : \"b{bot}\" AND {}", terms.join(" AND "));
+            let sql = format!(
+                "SELECT rowid AS id FROM message_search WHERE message_search MATCH ${first} ORDER BY rowid DESC LIMIT ${}",
+                first + 1
+            );
+            (sql, vec![SqlValue::Text(matching), SqlValue::Int(limit)])
+        }
+        Backend::Postgres => {
+            let mut binds = vec![SqlValue::Int(bot), SqlValue::Int(limit)];
+            let mut parts = Vec::new();
+            for term in query.terms() {
+                let n = first + binds.len();
+                match term {
+                    Term::Word(w) | Term::Phrase(w) => {
+                        parts.push(format!("phraseto_tsquery('simple', ${n})"));
+                        binds.push(SqlValue::Text(w.clone()));
+                    }
+                    // A prefix term is one run of letters and digits (see `SearchQuery::parse`).
+                    Term::Prefix(w) => {
+                        parts.push(format!("to_tsquery('simple', ${n})"));
+                        binds.push(SqlValue::Text(format!("{w}:*")));
+                    }
+                }
+            }
+            let sql = format!(
+                "SELECT m.id FROM messages m WHERE m.bot_id = ${first} AND m.search @@ ({}) ORDER BY m.id DESC LIMIT ${}",
+                parts.join(" && "),
+                first + 1
+            );
+            (sql, binds)
+        }
+    }
+}
+
+/// A value bound into SQL built at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    Int(i64),
+    Text(String),
 }
 
 /// Versions of both migration folders, for the test that keeps them in step.

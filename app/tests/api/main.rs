@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 mod billing;
 mod inbox;
+mod search;
 mod services;
 mod support;
 mod tags;

@@ -501,32 +501,12 @@ pub struct ListQuery {
 /// A page of the list, most recent activity first, by keyset (never OFFSET): the cost of a page
 /// does not grow with how far down it is. Each filter is served by one of the list indexes.
 pub async fn list_page<'c>(db: impl Executor<'c, Database = Any>, q: &ListQuery) -> Result<Vec<ListRow>, sqlx::Error> {
-    // Fixed SQL fragments chosen from enums (never user text); values are bound.
-    let status_sql = match q.status {
-        StatusFilter::Open => "c.banned = 0 AND c.status = 'open'",
-        StatusFilter::Closed => "c.banned = 0 AND c.status = 'closed'",
-        StatusFilter::All => "c.banned = 0",
-        StatusFilter::Banned => "c.banned = 1",
-    };
-    let scope_sql = match q.scope {
-        Scope::Everyone => "1 = 1",
-        Scope::Mine => "c.assignee_id = $2",
-        Scope::Unassigned => "c.assignee_id IS NULL AND c.team_id IS NULL",
-        Scope::Team(_) => "c.team_id = $3",
-    };
+    let (status_sql, scope_sql) = filter_sql(q.status, q.scope);
+    let tags_sql = tags_sql(&q.tags, 7);
     let team = match q.scope {
         Scope::Team(team) => team.0,
         _ => 0,
     };
-    // One EXISTS per tag, each answered by the (conversation_id, tag_id) primary key.
-    let tags_sql: String = (0..q.tags.ids().len())
-        .map(|n| {
-            format!(
-                " AND EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ${})",
-                n + 7
-            )
-        })
-        .collect();
     let (activity, id) = q.after.map(|c| (c.activity, c.id)).unwrap_or((i64::MAX, i64::MAX));
     let filtered = format!(
         r#"
@@ -542,6 +522,56 @@ pub async fn list_page<'c>(db: impl Executor<'c, Database = Any>, q: &ListQuery)
         sqlx::query_as(&sql).bind(q.bot.0).bind(q.viewer.0).bind(team).bind(activity).bind(id).bind(q.limit);
     for tag in q.tags.ids() {
         query = query.bind(tag.0);
+    }
+    query.fetch_all(db).await
+}
+
+/// The list filters as SQL on `c` (conversations): fixed fragments chosen from enums, never
+/// user text. `$2` is the viewer, `$3` the team.
+pub(crate) fn filter_sql(status: StatusFilter, scope: Scope) -> (&'static str, &'static str) {
+    let status_sql = match status {
+        StatusFilter::Open => "c.banned = 0 AND c.status = 'open'",
+        StatusFilter::Closed => "c.banned = 0 AND c.status = 'closed'",
+        StatusFilter::All => "c.banned = 0",
+        StatusFilter::Banned => "c.banned = 1",
+    };
+    let scope_sql = match scope {
+        Scope::Everyone => "1 = 1",
+        Scope::Mine => "c.assignee_id = $2",
+        Scope::Unassigned => "c.assignee_id IS NULL AND c.team_id IS NULL",
+        Scope::Team(_) => "c.team_id = $3",
+    };
+    (status_sql, scope_sql)
+}
+
+/// The tag filter on `c`: one EXISTS per tag (answered by the (conversation_id, tag_id) primary
+/// key), bound from `$first` on.
+pub(crate) fn tags_sql(tags: &TagFilter, first: usize) -> String {
+    (0..tags.ids().len())
+        .map(|n| {
+            format!(
+                " AND EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ${})",
+                n + first
+            )
+        })
+        .collect()
+}
+
+/// The list rows of these conversations of `bot` (at most a page), as `viewer` sees them.
+pub async fn list_rows<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    viewer: MemberId,
+    conversations: &[ConversationId],
+) -> Result<Vec<ListRow>, sqlx::Error> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = (0..conversations.len()).map(|n| format!("${}", n + 3)).collect();
+    let sql = list_select(&format!("SELECT * FROM conversations WHERE bot_id = $1 AND id IN ({})", ids.join(", ")));
+    let mut query = sqlx::query_as(&sql).bind(bot.0).bind(viewer.0);
+    for id in conversations {
+        query = query.bind(id.0);
     }
     query.fetch_all(db).await
 }

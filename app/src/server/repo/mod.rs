@@ -6,6 +6,7 @@ pub mod events;
 pub mod inbox;
 pub mod outbox;
 pub mod rate_limits;
+pub mod search;
 pub mod tags;
 pub mod team;
 

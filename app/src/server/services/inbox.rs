@@ -9,12 +9,14 @@ use crate::domain::inbox::{
     MessageKind, MessageText, MessageView, Scope, StatusFilter, TeamOption, ThreadView, decode_cursor, encode_cursor,
 };
 use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::search::{SearchHit, SearchQuery, SearchResults};
 use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::{AppError, BotId, MemberId, UserId};
 use crate::server::db::WriteTx;
 use crate::server::db::{Db, flag, now_ms};
 use crate::server::live::Hub;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
+use crate::server::repo::search::{self as search_repo, SearchFilter};
 use crate::server::repo::{events, tags as tag_repo, team};
 
 pub const LIST_PAGE_SIZE: i64 = 50;
@@ -116,6 +118,63 @@ fn summary(row: ListRow) -> ConversationSummary {
         tags: Vec::new(),
     }
 }
+
+/// Search: conversations whose messages match every term (full-text) or whose contact's name,
+/// email or phone contains every term, narrowed by the list filters, newest activity first.
+/// Read like the list: whoever may view the Inbox, within this bot only.
+pub async fn search(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    q: &str,
+    status: StatusFilter,
+    scope: Scope,
+    tags: TagFilter,
+) -> Result<SearchResults, AppError> {
+    let query = SearchQuery::parse(q, true)?;
+    let mut conn = db.pool().acquire().await?;
+    let me = acting_member(&mut conn, user, bot).await?;
+    policy::can_view_inbox(actor(&me))?;
+    let me = me.ok_or(AppError::NotFound)?;
+    if let Scope::Team(team) = scope {
+        repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
+    }
+    for tag in tags.ids() {
+        tag_repo::in_bot(&mut *conn, bot, *tag).await?.ok_or(AppError::NotFound)?;
+    }
+    let filter = SearchFilter { bot, viewer: me.member, status, scope, tags, limit: LIST_PAGE_SIZE };
+    let found = search_repo::search(&mut *conn, db.backend(), &filter, &query).await?;
+    let ids: Vec<ConversationId> = found.iter().map(|f| ConversationId(f.conversation_id)).collect();
+    let rows = repo::list_rows(&mut *conn, bot, me.member, &ids).await?;
+    let summaries = with_tags(&mut conn, rows.into_iter().map(summary).collect()).await?;
+    let message_ids: Vec<i64> = found.iter().filter_map(|f| f.message_id).collect();
+    let bodies = search_repo::message_bodies(&mut *conn, bot, &message_ids).await?;
+    let by_contact: Vec<i64> = found.iter().filter(|f| f.message_id.is_none()).map(|f| f.conversation_id).collect();
+    let contacts = search_repo::contacts_of(&mut *conn, bot, &by_contact).await?;
+    let hits = found
+        .into_iter()
+        .filter_map(|f| {
+            let summary = summaries.iter().find(|s| s.id.0 == f.conversation_id)?.clone();
+            let snippet = match f.message_id {
+                Some(id) => query.snippet(&bodies.iter().find(|b| b.id == id)?.body, SNIPPET_CHARS),
+                None => {
+                    let k = contacts.iter().find(|k| k.conversation_id == f.conversation_id)?;
+                    let line = [Some(k.name.as_str()), k.email.as_deref(), k.phone.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                    query.snippet(&line, SNIPPET_CHARS)
+                }
+            };
+            Some(SearchHit { summary, message_id: f.message_id.map(MessageId), snippet })
+        })
+        .collect();
+    Ok(SearchResults { hits })
+}
+
+const SNIPPET_CHARS: usize = 140;
 
 /// One conversation with a page of its messages (the latest unless `before`); opening the
 /// latest page marks it read for the viewer.

@@ -1,0 +1,154 @@
+//! Inbox search: conversations of a bot whose messages match every term (full-text index) or
+//! whose contact's name, email or phone contains every term, narrowed by the list filters.
+use crate::domain::inbox::{Scope, StatusFilter};
+use crate::domain::search::{SearchQuery, Term};
+use crate::domain::tags::TagFilter;
+use crate::domain::{BotId, MemberId};
+use crate::server::db::{Backend, SqlValue, message_search_sql};
+use crate::server::repo::inbox::{filter_sql, tags_sql};
+use sqlx::{Any, Executor};
+
+/// How many of the newest matching messages a search considers: the cost stays bounded
+/// however common the words are (the results are conversations, newest activity first).
+pub const MATCHING_MESSAGES_CONSIDERED: i64 = 5_000;
+
+pub struct SearchFilter {
+    pub bot: BotId,
+    pub viewer: MemberId,
+    pub status: StatusFilter,
+    pub scope: Scope,
+    pub tags: TagFilter,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchRow {
+    pub conversation_id: i64,
+    /// The newest matching message; `None` when only the contact matched.
+    pub message_id: Option<i64>,
+}
+
+/// `%text%` for LIKE, with LIKE's wildcards in `text` escaped (by `\`).
+fn contains_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub async fn search<'c>(
+    db: impl Executor<'c, Database = Any>,
+    backend: Backend,
+    f: &SearchFilter,
+    query: &SearchQuery,
+) -> Result<Vec<SearchRow>, sqlx::Error> {
+    let (status_sql, scope_sql) = filter_sql(f.status, f.scope);
+    let team = match f.scope {
+        Scope::Team(team) => team.0,
+        _ => 0,
+    };
+    // $1 bot, $2 viewer, $3 team, $4 result limit, then the tags, the message match, the contact terms.
+    let mut binds: Vec<SqlValue> = vec![SqlValue::Int(f.bot.0), SqlValue::Int(f.viewer.0), SqlValue::Int(team)];
+    binds.push(SqlValue::Int(f.limit));
+    let tags = tags_sql(&f.tags, binds.len() + 1);
+    binds.extend(f.tags.ids().iter().map(|t| SqlValue::Int(t.0)));
+    let (hits_sql, hit_binds) =
+        message_search_sql(backend, f.bot.0, query, MATCHING_MESSAGES_CONSIDERED, binds.len() + 1);
+    binds.extend(hit_binds);
+    let mut contact_terms = Vec::new();
+    for term in query.terms() {
+        let (Term::Word(text) | Term::Phrase(text) | Term::Prefix(text)) = term;
+        let n = binds.len() + 1;
+        contact_terms.push(format!(
+            "(LOWER(k.name) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(k.email, '')) LIKE ${n} ESCAPE '\\' \
+             OR COALESCE(k.phone, '') LIKE ${n} ESCAPE '\\')"
+        ));
+        binds.push(SqlValue::Text(contains_pattern(text)));
+    }
+    let sql = format!(
+        r#"
+        WITH hits AS ({hits_sql}),
+        matched AS (
+            SELECT m.conversation_id AS id, MAX(m.id) AS message_id
+            FROM hits h JOIN messages m ON m.id = h.id GROUP BY m.conversation_id
+        ),
+        by_contact AS (
+            SELECT c.id AS id, CAST(NULL AS BIGINT) AS message_id
+            FROM conversations c JOIN contacts k ON k.id = c.contact_id
+            WHERE c.bot_id = $1 AND {contacts}
+        ),
+        found AS (
+            SELECT u.id, MAX(u.message_id) AS message_id
+            FROM (SELECT id, message_id FROM matched UNION ALL SELECT id, message_id FROM by_contact) u
+            GROUP BY u.id
+        )
+        SELECT c.id AS conversation_id, f.message_id
+        FROM found f JOIN conversations c ON c.id = f.id
+        WHERE c.bot_id = $1 AND {status_sql} AND {scope_sql}{tags}
+          AND ($2 = $2) AND ($3 = $3)
+        ORDER BY c.last_activity_at DESC, c.id DESC
+        LIMIT $4
+        "#,
+        contacts = contact_terms.join(" AND "),
+    );
+    let mut q = sqlx::query_as(&sql);
+    for value in binds {
+        q = match value {
+            SqlValue::Int(v) => q.bind(v),
+            SqlValue::Text(v) => q.bind(v),
+        };
+    }
+    q.fetch_all(db).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MatchedMessage {
+    pub id: i64,
+    pub body: String,
+}
+
+/// The text of these messages of `bot` (the matches of a result page), for their snippets.
+pub async fn message_bodies<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    messages: &[i64],
+) -> Result<Vec<MatchedMessage>, sqlx::Error> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = (0..messages.len()).map(|n| format!("${}", n + 2)).collect();
+    let sql = format!("SELECT id, body FROM messages WHERE bot_id = $1 AND id IN ({})", ids.join(", "));
+    let mut q = sqlx::query_as(&sql).bind(bot.0);
+    for id in messages {
+        q = q.bind(*id);
+    }
+    q.fetch_all(db).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MatchedContact {
+    pub conversation_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The contacts of these conversations of `bot` (results that matched by contact).
+pub async fn contacts_of<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    conversations: &[i64],
+) -> Result<Vec<MatchedContact>, sqlx::Error> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = (0..conversations.len()).map(|n| format!("${}", n + 2)).collect();
+    let sql = format!(
+        "SELECT c.id AS conversation_id, k.name, k.email, k.phone FROM conversations c \
+         JOIN contacts k ON k.id = c.contact_id WHERE c.bot_id = $1 AND c.id IN ({})",
+        ids.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql).bind(bot.0);
+    for id in conversations {
+        q = q.bind(*id);
+    }
+    q.fetch_all(db).await
+}

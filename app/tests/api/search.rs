@@ -1,0 +1,137 @@
+//! Inbox search on a real database (SQLite FTS5, or Postgres tsvector when
+//! SWITCHBOARD_TEST_POSTGRES is set): words, phrases, prefixes, contacts, filters, one bot only.
+use crate::inbox::Inbox;
+use crate::support::*;
+use app::domain::AppError;
+use app::domain::inbox::{Scope, StatusFilter};
+use app::domain::tags::TagFilter;
+use app::server::services::inbox::{self, Compose};
+use app::server::services::{channels, intake, tags};
+
+async fn names(i: &Inbox, q: &str, status: StatusFilter) -> Vec<String> {
+    let found = inbox::search(i.db(), i.owner, i.bot, q, status, Scope::Everyone, TagFilter::default()).await.unwrap();
+    found.hits.into_iter().map(|h| h.summary.contact_name).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn words_phrases_prefixes_and_contacts_match_within_the_filters() {
+    let i = Inbox::new().await;
+    let ada = i.customer_says("m1", "ada", "I want a refund for my order, please", true).await;
+    let bob = i.customer_says("m2", "bob", "Where is my parcel?", true).await;
+    inbox::compose(
+        i.db(),
+        &i.hub,
+        i.owner,
+        i.bot,
+        bob,
+        Compose::Note,
+        "Parcel lost by the courier",
+        &crate::inbox::key(),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(names(&i, "refund", StatusFilter::All).await, vec!["Customer ada"]);
+    assert_eq!(names(&i, "REFUND", StatusFilter::All).await, vec!["Customer ada"], "any case");
+    assert_eq!(names(&i, "ord", StatusFilter::All).await, vec!["Customer ada"], "the word being typed is a prefix");
+    assert_eq!(names(&i, "\"my order\"", StatusFilter::All).await, vec!["Customer ada"]);
+    assert!(names(&i, "\"order my\"", StatusFilter::All).await.is_empty(), "a phrase keeps its order");
+    assert!(names(&i, "parcel refund", StatusFilter::All).await.is_empty(), "every term must match");
+    assert_eq!(names(&i, "courier", StatusFilter::All).await, vec!["Customer bob"], "internal notes are searchable");
+    assert_eq!(names(&i, "customer bo", StatusFilter::All).await, vec!["Customer bob"], "the contact's name");
+
+    let found =
+        inbox::search(i.db(), i.owner, i.bot, "refund", StatusFilter::All, Scope::Everyone, TagFilter::default())
+            .await
+            .unwrap();
+    let hit = &found.hits[0];
+    assert!(hit.message_id.is_some());
+    let marked: Vec<&str> = hit.snippet.iter().filter(|s| s.hit).map(|s| s.text.as_str()).collect();
+    assert_eq!(marked, vec!["refund"]);
+    assert_eq!(hit.snippet.iter().map(|s| s.text.as_str()).collect::<String>(), "I want a refund for my order, please");
+
+    // The list filters narrow the results.
+    inbox::set_closed(i.db(), &i.hub, i.owner, i.bot, ada, true).await.unwrap();
+    assert!(names(&i, "refund", StatusFilter::Open).await.is_empty());
+    assert_eq!(names(&i, "refund", StatusFilter::Closed).await, vec!["Customer ada"]);
+    let vip = tags::apply_by_name(i.db(), &i.hub, i.owner, i.bot, bob, "VIP").await.unwrap();
+    let tagged = inbox::search(
+        i.db(),
+        i.owner,
+        i.bot,
+        "my",
+        StatusFilter::All,
+        Scope::Everyone,
+        TagFilter::parse(&vip.id.to_string()).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tagged.hits.iter().map(|h| h.summary.contact_name.as_str()).collect::<Vec<_>>(), vec!["Customer bob"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn query_syntax_never_reaches_the_engine_and_mistakes_get_a_reason() {
+    let i = Inbox::new().await;
+    i.customer_says("m1", "ada", "refund AND (order) NOT * ^ col:x", true).await;
+    for q in [
+        "refund AND (",
+        "NOT",
+        "order)",
+        "col:x",
+        "*",
+        "-refund",
+        "NEAR(refund order)",
+        "refund OR",
+        "'; DROP TABLE messages; --",
+    ] {
+        match inbox::search(i.db(), i.owner, i.bot, q, StatusFilter::All, Scope::Everyone, TagFilter::default()).await {
+            Ok(_) => {}
+            Err(err) => assert_eq!(err.status(), 422, "{q}: {err:?}"),
+        }
+    }
+    assert_eq!(names(&i, "refund AND (", StatusFilter::All).await, vec!["Customer ada"], "operators are words");
+    let err =
+        inbox::search(i.db(), i.owner, i.bot, "\"refund", StatusFilter::All, Scope::Everyone, TagFilter::default())
+            .await
+            .unwrap_err();
+    assert_eq!(err.status(), 422);
+    assert!(err.to_string().contains("quote"));
+    assert_eq!(i.count("SELECT COUNT(*) FROM messages").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn search_sees_only_the_members_bot() {
+    let i = Inbox::new().await;
+    i.customer_says("m1", "ada", "refund please", true).await;
+    let stranger = user(i.db(), "Stranger").await;
+    let other_bot = app::server::services::bots::create_bot(i.db(), stranger, "Other").await.unwrap();
+    let api = channels::create_api_channel(i.db(), stranger, other_bot, "API", "http://127.0.0.1:9/x").await.unwrap();
+    let raw = serde_json::to_vec(
+        &serde_json::json!({"message_id": "o1", "contact": {"id": "zed"}, "text": "refund too", "handover": true}),
+    )
+    .unwrap();
+    let ts = app::server::db::now_ms() / 1000;
+    let sig = app::server::secrets::sign_webhook(&api.secret, ts, &raw);
+    intake::ingest_webhook(
+        i.db(),
+        &i.hub,
+        &api.channel.public_id,
+        Some(&ts.to_string()),
+        Some(&format!("sha256={sig}")),
+        &raw,
+    )
+    .await
+    .unwrap();
+    assert_eq!(names(&i, "refund", StatusFilter::All).await, vec!["Customer ada"]);
+    let theirs =
+        inbox::search(i.db(), stranger, other_bot, "refund", StatusFilter::All, Scope::Everyone, TagFilter::default())
+            .await
+            .unwrap();
+    assert_eq!(theirs.hits.len(), 1);
+    assert_eq!(theirs.hits[0].summary.contact_name, "Visitor", "a contact without a name");
+    let err =
+        inbox::search(i.db(), stranger, i.bot, "refund", StatusFilter::All, Scope::Everyone, TagFilter::default())
+            .await
+            .unwrap_err();
+    assert_eq!(err, AppError::NotFound);
+}

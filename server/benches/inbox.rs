@@ -129,6 +129,39 @@ async fn main() {
         figures.join(", ")
     );
 
+    // 1b. Search: two-word queries over every message of the bot, through the real router.
+    let searches = env_or("SEARCHES", 100);
+    // Pairs that occur together in the seeded text (its word choice leaves some pairs out).
+    let pairs = [("refund", "payment"), ("tracking", "invoice"), ("order", "shipping"), ("warranty", "colour")];
+    let mut figures = Vec::new();
+    for (label, extra) in [("All", "status=all&scope=everyone"), ("Open, Mine", "status=open&scope=mine")] {
+        let mut times = Vec::with_capacity(searches);
+        for n in 0..searches {
+            let (a, b) = pairs[n % pairs.len()];
+            let body = format!("bot_id={bot}&q={a}+{b}&{extra}");
+            let start = Instant::now();
+            let reply = router.clone().oneshot(form("/api/inbox/search", body, &cookie)).await.unwrap();
+            assert_eq!(reply.status(), StatusCode::OK);
+            let bytes = reply.into_body().collect().await.unwrap().to_bytes();
+            times.push(start.elapsed());
+            if n == 0 {
+                let found: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                assert!(!found["hits"].as_array().unwrap().is_empty(), "{label}: {a} {b} finds conversations");
+            }
+        }
+        figures.push(format!(
+            "{label} p50 {:.1} ms p95 {:.1} ms p99 {:.1} ms",
+            pct(&mut times, 0.5),
+            pct(&mut times, 0.95),
+            pct(&mut times, 0.99)
+        ));
+    }
+    println!(
+        "inbox_search ({:?}): two-word queries over {messages} messages, {searches} each — {} (bar p95 ≤ 100 ms)",
+        t.db.backend(),
+        figures.join(", ")
+    );
+
     // 2. Replies, 8 agents at once (each on its own open conversations).
     let open: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM conversations WHERE bot_id = $1 AND status = 'open' AND banned = 0 ORDER BY id DESC LIMIT 400",

@@ -117,6 +117,19 @@ pub async fn inbox_assign_team(
     inbox::assign_team(&state.db, &state.hub, user, bot_id, conversation_id, team_id).await
 }
 
+/// A custom attribute of the conversation's customer; an empty `value` removes it.
+#[server(prefix = "/api", endpoint = "inbox/contact-attribute")]
+pub async fn inbox_contact_attribute(
+    bot_id: BotId,
+    conversation_id: ConversationId,
+    key: String,
+    value: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, services::inbox};
+    let (state, user) = context::signed_in_user().await?;
+    inbox::set_contact_attribute(&state.db, &state.hub, user, bot_id, conversation_id, &key, &value).await
+}
+
 #[server(prefix = "/api", endpoint = "inbox/retry-delivery")]
 pub async fn inbox_retry_delivery(bot_id: BotId, message_id: MessageId) -> Result<(), AppError> {
     use crate::server::{context, services::inbox};

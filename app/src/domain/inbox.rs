@@ -371,6 +371,8 @@ pub struct ThreadView {
     pub teams: Vec<TeamOption>,
     /// The bot's tags, offered when tagging.
     pub tags: Vec<super::tags::TagView>,
+    /// The customer, for the profile panel.
+    pub profile: super::contacts::ContactProfile,
     /// The live event number this view is current as of (a stream resumes after it).
     pub as_of_seq: i64,
 }

@@ -1,6 +1,7 @@
 //! Pure domain: no IO, compiles for both the server and the browser.
 pub mod audit;
 pub mod billing;
+pub mod contacts;
 pub mod error;
 pub mod events;
 pub mod ids;

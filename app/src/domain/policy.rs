@@ -29,10 +29,12 @@ pub enum InboxAction {
     Ban,
     /// Take over from the bot or hand back to it.
     PauseBot,
+    /// Edit a customer's details (custom attributes) in the profile panel.
+    EditContact,
 }
 
 impl InboxAction {
-    pub const ALL: [InboxAction; 11] = [
+    pub const ALL: [InboxAction; 12] = [
         InboxAction::Reply,
         InboxAction::SendMedia,
         InboxAction::InternalNote,
@@ -44,6 +46,7 @@ impl InboxAction {
         InboxAction::Resolve,
         InboxAction::Ban,
         InboxAction::PauseBot,
+        InboxAction::EditContact,
     ];
 
     /// Completes "You need an Inbox seat to …".
@@ -60,6 +63,7 @@ impl InboxAction {
             InboxAction::Resolve => "close and reopen conversations",
             InboxAction::Ban => "ban contacts",
             InboxAction::PauseBot => "take over from the bot",
+            InboxAction::EditContact => "edit customer details",
         }
     }
 }

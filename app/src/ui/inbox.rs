@@ -4,18 +4,20 @@
 //! updates arrive on one server-sent event stream per page (`live`), which refetches what
 //! changed.
 use super::bot::{inbox_status, use_bot_id};
+use super::profile::ProfilePanel;
 use super::tags::{ConversationTags, TagChip};
 use super::team::format_time;
-use super::widgets::{ActionError, Loaded, PageData, page_data};
+use super::widgets::{ActionError, Loaded, PageData, encode_query, page_data};
 use crate::api::inbox::{
     InboxAssign, InboxAssignTeam, InboxBan, InboxClose, InboxNote, InboxPauseBot, InboxReply, InboxRetryDelivery,
-    InboxTyping, inbox_list, inbox_thread,
+    InboxTyping, inbox_list, inbox_search, inbox_thread,
 };
 use crate::domain::ids::{ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{
     ConversationStatus, ConversationSummary, Delivery, MessageKind, MessageView, Scope, StatusFilter, ThreadView,
 };
 use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::search::SearchResults;
 use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId};
@@ -42,7 +44,11 @@ struct InboxQuery {
     status: StatusFilter,
     scope: Scope,
     tags: TagFilter,
+    /// The search box's text; empty: no search.
+    q: String,
     conversation: Option<ConversationId>,
+    /// A search result's message: shown and highlighted in the conversation.
+    found: Option<MessageId>,
     after: Option<String>,
     before: Option<MessageId>,
 }
@@ -61,8 +67,14 @@ impl InboxQuery {
         if !q.tags.is_empty() {
             href.push_str(&format!("&tags={}", q.tags.encode()));
         }
+        if !q.q.is_empty() {
+            href.push_str(&format!("&q={}", encode_query(&q.q)));
+        }
         if let Some(c) = q.conversation {
             href.push_str(&format!("&c={c}"));
+        }
+        if let Some(found) = q.found {
+            href.push_str(&format!("&m={found}"));
         }
         if let Some(after) = &q.after {
             href.push_str(&format!("&after={after}"));
@@ -89,6 +101,7 @@ fn parse_scope(raw: Option<String>) -> Scope {
 
 type ListResource = PageData<crate::domain::inbox::ConversationPage>;
 type ThreadResource = PageData<Option<ThreadView>>;
+type SearchResource = PageData<Option<SearchResults>>;
 
 /// Every resource of the page is created here, at the top, never inside a suspended view: the
 /// server renders suspended views more than once, and resources created there would be
@@ -110,7 +123,9 @@ pub fn InboxPage() -> impl IntoView {
             status: q.get("status").and_then(|s| StatusFilter::parse(&s)).unwrap_or(StatusFilter::Open),
             scope: parse_scope(q.get("scope")),
             tags: q.get("tags").and_then(|t| TagFilter::parse(&t).ok()).unwrap_or_default(),
+            q: q.get("q").unwrap_or_default(),
             conversation: q.get("c").and_then(|c| c.parse().ok()).map(ConversationId),
+            found: q.get("m").and_then(|m| m.parse().ok()).map(MessageId),
             after: q.get("after"),
             before: q.get("before").and_then(|b| b.parse().ok()).map(MessageId),
         }
@@ -136,10 +151,25 @@ pub fn InboxPage() -> impl IntoView {
             }
         },
     );
+    let search: SearchResource = page_data(
+        move || {
+            let q = state.get();
+            (bot_id.get(), q.q, q.status, q.scope, q.tags, live.version.get())
+        },
+        |(bot, q, status, scope, tags, _)| async move {
+            match bot {
+                Some(_) if q.trim().is_empty() => Ok(None),
+                Some(bot) => inbox_search(bot, q, status, scope, Some(tags.encode())).await.map(Some),
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let thread: ThreadResource = page_data(
         move || {
             let q = state.get();
-            (bot_id.get(), q.conversation, q.before, live.version.get())
+            // A search result opens the page of messages that ends with the match.
+            let before = q.before.or(q.found.map(|m| MessageId(m.0 + 1)));
+            (bot_id.get(), q.conversation, before, live.version.get())
         },
         |(bot, conversation, before, _)| async move {
             match (bot, conversation) {
@@ -150,7 +180,7 @@ pub fn InboxPage() -> impl IntoView {
     );
     view! {
         <Title text="Inbox · Switchboard" />
-        <Loaded resource=section ok=move |member: BotMembership| view! { <InboxView member state list thread /> } />
+        <Loaded resource=section ok=move |member: BotMembership| view! { <InboxView member state list search thread /> } />
     }
 }
 
@@ -159,6 +189,7 @@ fn InboxView(
     member: BotMembership,
     state: Memo<InboxQuery>,
     list: ListResource,
+    search: SearchResource,
     thread: ThreadResource,
 ) -> impl IntoView {
     let bot = member.bot_id;
@@ -178,7 +209,7 @@ fn InboxView(
                 </span>
             </div>
             <div class="inbox-grid">
-                <ConversationList bot state page=list />
+                <ConversationList bot state page=list search />
                 {move || match selected.get() {
                     Some(conversation) => view! { <ThreadPane bot conversation actor state thread /> }.into_any(),
                     None => view! {
@@ -278,7 +309,7 @@ fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Ve
 }
 
 #[component]
-fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> impl IntoView {
+fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource, search: SearchResource) -> impl IntoView {
     let tab = move |filter: StatusFilter| {
         view! {
             <A
@@ -307,6 +338,7 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> 
     };
     view! {
         <aside class="conv-list" aria-label="Conversations">
+            <SearchBox bot state />
             <nav class="filters" aria-label="Status">
                 {StatusFilter::ALL.iter().map(|f| tab(*f)).collect_view()}
             </nav>
@@ -317,6 +349,14 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> 
             </nav>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    match search.await {
+                        Ok(Some(found)) => return view! { <SearchResultsList bot state found /> }.into_any(),
+                        Ok(None) => {}
+                        Err(error) => {
+                            return view! { <p class="form-error" role="alert" data-testid="search-error">{error.to_string()}</p> }
+                                .into_any()
+                        }
+                    }
                     match page.await {
                         Ok(page) => {
                             let next = page.next.clone();
@@ -349,6 +389,94 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource) -> 
                 })}
             </Transition>
         </aside>
+    }
+}
+
+/// The search box: results follow the text as it is typed (a short pause first), and the text
+/// lives in the address like the filters.
+#[component]
+fn SearchBox(bot: BotId, state: Memo<InboxQuery>) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let pending = StoredValue::new(0u32);
+    let go = move |text: String| {
+        let href = state.get_untracked().href(bot, |q| {
+            q.q = text;
+            q.after = None;
+        });
+        navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() });
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        let ticket = pending.get_value().wrapping_add(1);
+        pending.set_value(ticket);
+        let go = go.clone();
+        set_timeout(
+            move || {
+                if pending.get_value() == ticket {
+                    go(text);
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
+    };
+    view! {
+        <form class="search" role="search" on:submit=|ev| ev.prevent_default()>
+            <input
+                type="search"
+                name="q"
+                aria-label="Search conversations"
+                placeholder="Search messages, names, emails, phones"
+                prop:value=move || state.get().q
+                on:input=on_input
+                autocomplete="off"
+            />
+        </form>
+    }
+}
+
+/// Search results: each conversation once, with the match highlighted. The snippet arrives as
+/// plain and matched pieces; each is rendered as text, never as markup.
+#[component]
+fn SearchResultsList(bot: BotId, state: Memo<InboxQuery>, found: SearchResults) -> impl IntoView {
+    let empty = found.hits.is_empty();
+    view! {
+        <p class="muted search-count" data-testid="search-count">
+            {match found.hits.len() {
+                0 => "No matches.".to_string(),
+                1 => "1 conversation".to_string(),
+                n => format!("{n} conversations"),
+            }}
+        </p>
+        {(!empty).then(|| view! {
+            <ul class="rows results">
+                {found.hits.into_iter().map(|hit| {
+                    let id = hit.summary.id;
+                    let message = hit.message_id;
+                    let selected = move || state.get().conversation == Some(id);
+                    view! {
+                        <li class="row" class:selected=selected data-conversation=id.to_string()>
+                            <A href=move || state.get().href(bot, |q| {
+                                q.conversation = Some(id);
+                                q.found = message;
+                                q.before = None;
+                            })>
+                                <span class="row-top"><strong class="contact">{hit.summary.contact_name.clone()}</strong></span>
+                                <span class="preview snippet">
+                                    {hit.snippet.into_iter().map(|part| if part.hit {
+                                        view! { <mark>{part.text}</mark> }.into_any()
+                                    } else {
+                                        part.text.into_any()
+                                    }).collect_view()}
+                                </span>
+                                {(!hit.summary.tags.is_empty()).then(|| view! {
+                                    <span class="row-tags">{hit.summary.tags.clone().into_iter().map(|tag| view! { <TagChip tag /> }).collect_view()}</span>
+                                })}
+                            </A>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
     }
 }
 
@@ -512,6 +640,16 @@ fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -
     .collect::<Vec<_>>()
     .join(" · ");
     let viewers = expect_context::<RwSignal<Vec<String>>>();
+    let found = state.get_untracked().found;
+    #[cfg(feature = "hydrate")]
+    if found.is_some() {
+        // Bring the search result's message into view once it is on the page.
+        Effect::new(move |_| {
+            if let Ok(Some(message)) = document().query_selector(".msg.found") {
+                message.scroll_into_view();
+            }
+        });
+    }
     view! {
         <header class="thread-head">
             <h2 class="contact">{s.contact_name.clone()}</h2>
@@ -530,19 +668,28 @@ fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -
                 offered=view.tags.clone()
                 allowed=policy::can_act(Some(&actor), InboxAction::Tag).map_err(|d| d.to_string())
             />
+            <ProfilePanel
+                bot
+                conversation
+                profile=view.profile.clone()
+                allowed=policy::can_act(Some(&actor), InboxAction::EditContact).map_err(|d| d.to_string())
+            />
         </header>
         {older.map(|before| view! {
             <p class="older"><A href=move || state.get().href(bot, |q| q.before = Some(before))>"Earlier messages"</A></p>
         })}
         <ol class="messages" aria-label="Messages">
-            {view.messages.into_iter().map(|m| view! { <Message bot message=m actor /> }).collect_view()}
+            {view.messages.into_iter().map(|m| {
+                let found = found == Some(m.id);
+                view! { <Message bot message=m actor found /> }
+            }).collect_view()}
         </ol>
         {typing}
     }
 }
 
 #[component]
-fn Message(bot: BotId, message: MessageView, actor: Actor) -> impl IntoView {
+fn Message(bot: BotId, message: MessageView, actor: Actor, #[prop(optional)] found: bool) -> impl IntoView {
     let actions = expect_context::<ThreadActions>();
     let (class, label) = match message.kind {
         MessageKind::Customer => ("msg customer", "Customer".to_string()),
@@ -560,7 +707,7 @@ fn Message(bot: BotId, message: MessageView, actor: Actor) -> impl IntoView {
     let can_retry = message.delivery == Delivery::Failed && policy::can_act(Some(&actor), InboxAction::Reply).is_ok();
     let id = message.id;
     view! {
-        <li class=class data-kind=message.kind.code()>
+        <li class=class class:found=found data-kind=message.kind.code()>
             {(!label.is_empty()).then(|| view! { <span class="who">{label}</span> })}
             // Text only: whatever a customer sent is shown as typed, never as markup.
             <p class="body">{message.body}</p>
@@ -774,7 +921,9 @@ mod tests {
             status: StatusFilter::Closed,
             scope: Scope::Team(TeamId(4)),
             tags: TagFilter::default(),
+            q: String::new(),
             conversation: None,
+            found: None,
             after: None,
             before: None,
         };
@@ -785,6 +934,14 @@ mod tests {
         assert_eq!(
             q.href(BotId(1), |q| q.tags = q.tags.toggled(crate::domain::ids::TagId(3))),
             "/bots/1/inbox?status=closed&scope=team-4&tags=3"
+        );
+        assert_eq!(
+            q.href(BotId(1), |q| {
+                q.q = "late \"my order\"".into();
+                q.conversation = Some(ConversationId(2));
+                q.found = Some(MessageId(40));
+            }),
+            "/bots/1/inbox?status=closed&scope=team-4&q=late%20%22my%20order%22&c=2&m=40"
         );
         assert_eq!(parse_scope(Some("team-4".into())), Scope::Team(TeamId(4)));
         assert_eq!(parse_scope(Some("bogus".into())), Scope::Everyone);

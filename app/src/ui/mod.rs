@@ -7,6 +7,7 @@ mod channels;
 mod home;
 mod inbox;
 mod invite;
+mod profile;
 mod tags;
 mod team;
 mod teams;

@@ -4,6 +4,7 @@
 #![cfg(feature = "ssr")]
 #![allow(dead_code)]
 mod billing;
+mod contacts;
 mod inbox;
 mod search;
 mod services;

@@ -135,3 +135,31 @@ async fn search_sees_only_the_members_bot() {
             .unwrap_err();
     assert_eq!(err, AppError::NotFound);
 }
+
+/// The benchmark's data: seeded messages (written by plain INSERTs) are indexed too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seeded_messages_are_searchable() {
+    let t = testkit::TestDb::new().await;
+    let seeded = app::server::services::seed::seed(
+        &t.db,
+        &app::server::services::seed::SeedPlan { conversations: 300, messages_per: 10 },
+    )
+    .await
+    .unwrap();
+    let found = inbox::search(
+        &t.db,
+        seeded.owner,
+        seeded.bot,
+        "refund payment",
+        StatusFilter::All,
+        Scope::Everyone,
+        TagFilter::default(),
+    )
+    .await
+    .unwrap();
+    assert!(!found.hits.is_empty());
+    for hit in &found.hits {
+        let text: String = hit.snippet.iter().map(|s| s.text.as_str()).collect();
+        assert!(text.contains("refund") && text.contains("payment"), "{text}");
+    }
+}

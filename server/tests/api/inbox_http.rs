@@ -282,7 +282,8 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
     let snapshot = || async {
         let db = s.app.state.db.pool();
         let messages: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM tags) + (SELECT COUNT(*) FROM conversation_tags)",
+            "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM tags) + (SELECT COUNT(*) FROM conversation_tags) \
+             + (SELECT COUNT(*) FROM contact_attributes)",
         )
         .fetch_one(db)
         .await
@@ -301,7 +302,7 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
             .call("/api/inbox/thread", &[("bot_id", &bot), ("conversation_id", &conversation)], Some(cookie))
             .await;
         assert_eq!(read.status, StatusCode::OK, "they may view: {}", read.body);
-        let calls: [(&str, Vec<(&str, &str)>); 9] = [
+        let calls: [(&str, Vec<(&str, &str)>); 10] = [
             ("/api/inbox/reply", vec![("body", "hi"), ("key", "key-000000001")]),
             ("/api/inbox/note", vec![("body", "hi"), ("key", "key-000000002")]),
             ("/api/inbox/assign", vec![("member_id", "1")]),
@@ -311,6 +312,7 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
             ("/api/inbox/typing", vec![]),
             ("/api/tags/apply", vec![("name", "VIP")]),
             ("/api/tags/untag", vec![("tag_id", "1")]),
+            ("/api/inbox/contact-attribute", vec![("key", "Plan"), ("value", "Pro")]),
         ];
         for (path, extra) in calls {
             let mut form = vec![("bot_id", bot.as_str()), ("conversation_id", conversation.as_str())];

@@ -2,6 +2,7 @@
 //! Functions take any executor so services can run them on the pool or inside a transaction.
 pub mod audit;
 pub mod billing;
+pub mod contacts;
 pub mod events;
 pub mod inbox;
 pub mod outbox;

@@ -1,0 +1,99 @@
+//! The customer profile beside a conversation: identity, details (custom attributes, edited
+//! by seat holders, read-only for everyone else) and their past conversations.
+use super::team::format_time;
+use super::widgets::ActionError;
+use crate::api::inbox::InboxContactAttribute;
+use crate::domain::BotId;
+use crate::domain::contacts::{ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, ContactProfile};
+use crate::domain::ids::ConversationId;
+use crate::domain::inbox::ConversationStatus;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn ProfilePanel(
+    bot: BotId,
+    conversation: ConversationId,
+    profile: ContactProfile,
+    allowed: Result<(), String>,
+) -> impl IntoView {
+    let save = ServerAction::<InboxContactAttribute>::new();
+    let can_edit = allowed.is_ok();
+    let identity = format!("{} · {}", profile.channel_name, profile.channel_identity);
+    let seen =
+        format!("First seen {} · last seen {}", format_time(profile.first_seen_ms), format_time(profile.last_seen_ms));
+    let past_empty = profile.past.is_empty();
+    view! {
+        <details class="profile" data-testid="profile">
+            <summary>"Customer: " {profile.name.clone()}</summary>
+            <dl class="profile-facts">
+                <dt>"Channel"</dt><dd>{identity}</dd>
+                {profile.email.clone().map(|email| view! { <dt>"Email"</dt><dd>{email}</dd> })}
+                {profile.phone.clone().map(|phone| view! { <dt>"Phone"</dt><dd>{phone}</dd> })}
+                <dt>"Seen"</dt><dd>{seen}</dd>
+            </dl>
+            <h3>"Details"</h3>
+            {profile.attributes.is_empty().then(|| view! { <p class="muted">"No details yet."</p> })}
+            <dl class="profile-attributes">
+                {profile.attributes.into_iter().map(|attribute| {
+                    let remove_label = format!("Remove {}", attribute.label);
+                    let key = attribute.label.clone();
+                    view! {
+                        <dt>{attribute.label.clone()}</dt>
+                        <dd>
+                            {attribute.value.clone()}
+                            {can_edit.then(|| view! {
+                                <ActionForm action=save attr:class="inline">
+                                    <input type="hidden" name="bot_id" value=bot.to_string() />
+                                    <input type="hidden" name="conversation_id" value=conversation.to_string() />
+                                    <input type="hidden" name="key" value=key.clone() />
+                                    <input type="hidden" name="value" value="" />
+                                    <button type="submit" class="tag-remove" aria-label=remove_label.clone() title=remove_label>"×"</button>
+                                </ActionForm>
+                            })}
+                        </dd>
+                    }
+                }).collect_view()}
+            </dl>
+            {match allowed {
+                Ok(()) => view! {
+                    <ActionForm action=save attr:class="inline attribute-form">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <input type="hidden" name="conversation_id" value=conversation.to_string() />
+                        <input name="key" required maxlength=ATTRIBUTE_KEY_MAX.to_string() placeholder="Detail (e.g. Plan)" aria-label="Detail name" />
+                        <input name="value" required maxlength=ATTRIBUTE_VALUE_MAX.to_string() placeholder="Value" aria-label="Detail value" />
+                        <button type="submit" class="small secondary">"Save detail"</button>
+                    </ActionForm>
+                }
+                .into_any(),
+                Err(reason) => view! { <p class="muted small-note" data-testid="profile-reason">{reason}</p> }.into_any(),
+            }}
+            <ActionError value=save.value() />
+            <h3>"Past conversations"</h3>
+            {past_empty.then(|| view! { <p class="muted">"None before this one."</p> })}
+            <ul class="past">
+                {profile.past.into_iter().map(|past| {
+                    let status = if past.banned {
+                        "Banned"
+                    } else {
+                        match past.status {
+                            ConversationStatus::Open => "Open",
+                            ConversationStatus::Closed => "Closed",
+                            ConversationStatus::Bot => "With the bot",
+                        }
+                    };
+                    let who = past.assignee.clone().unwrap_or_else(|| "Unassigned".into());
+                    view! {
+                        <li>
+                            <A href=format!("/bots/{bot}/inbox?status=all&scope=everyone&c={}", past.id)>
+                                {format!("{} · {} · {}", format_time(past.started_ms), status, who)}
+                            </A>
+                            <span class="preview">{past.preview.clone()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+}

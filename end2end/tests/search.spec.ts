@@ -1,14 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, signUp, unique } from './support';
+import { demoInbox } from './support';
 
 test('an agent searches a word the customer wrote and lands on the message, highlighted', async ({ page }) => {
-  await page.goto('/signup');
-  await hydrated(page);
-  await signUp(page, 'Sol Searcher', `sol-${unique()}@example.com`);
-  await page.getByRole('button', { name: 'Create a demo bot' }).click();
-  await expect(page.getByTestId('demo-logins')).toBeVisible({ timeout: 20_000 });
-  await page.getByTestId('demo-logins').getByRole('link', { name: 'open its Inbox' }).click();
-  await hydrated(page);
+  await demoInbox(page, 'Sol Searcher');
 
   // Ben wrote that he was charged twice for his subscription; search it as you type.
   const search = page.getByRole('searchbox', { name: 'Search conversations' });

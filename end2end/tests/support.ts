@@ -17,6 +17,17 @@ export async function signUp(page: Page, name: string, email: string) {
   await page.getByRole('button', { name: 'Sign up' }).click();
 }
 
+/** A new account that creates the demo bot and opens its Inbox (as its Owner, with a seat). */
+export async function demoInbox(page: Page, ownerName: string) {
+  await page.goto('/signup');
+  await hydrated(page);
+  await signUp(page, ownerName, `demo-${unique()}@example.com`);
+  await page.getByRole('button', { name: 'Create a demo bot' }).click();
+  await expect(page.getByTestId('demo-logins')).toBeVisible({ timeout: 20_000 });
+  await page.getByTestId('demo-logins').getByRole('link', { name: 'open its Inbox' }).click();
+  await hydrated(page);
+}
+
 /** A new account that creates a bot; returns the bot id (the page is on its Inbox). */
 export async function ownerWithBot(page: Page, botName: string, ownerName = 'Olive Owner', base = ''): Promise<string> {
   await page.goto(`${base}/signup`);

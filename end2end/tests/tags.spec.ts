@@ -1,14 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, signUp, unique } from './support';
+import { demoInbox } from './support';
 
 test('an agent tags conversations, filters by a tag and finds them; the Tags page renames and deletes', async ({ page }) => {
-  await page.goto('/signup');
-  await hydrated(page);
-  await signUp(page, 'Tia Tagger', `tia-${unique()}@example.com`);
-  await page.getByRole('button', { name: 'Create a demo bot' }).click();
-  await expect(page.getByTestId('demo-logins')).toBeVisible({ timeout: 20_000 });
-  await page.getByTestId('demo-logins').getByRole('link', { name: 'open its Inbox' }).click();
-  await hydrated(page);
+  await demoInbox(page, 'Tia Tagger');
 
   // Type a new name: the tag is created and applied; the row shows it without a reload.
   const carla = page.locator('.row', { hasText: 'Carla Gómez' });

@@ -282,7 +282,11 @@ async fn main() {
         pct(&mut sustained, 0.99)
     );
 
-    sqlx::query("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at BIGINT NOT NULL)")
+    let bare_id = match t.db.backend() {
+        app::server::db::Backend::Sqlite => "INTEGER PRIMARY KEY",
+        app::server::db::Backend::Postgres => "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    };
+    sqlx::query(&format!("CREATE TABLE bench_bare (id {bare_id}, body TEXT NOT NULL, at BIGINT NOT NULL)"))
         .execute(t.db.pool())
         .await
         .unwrap();

@@ -202,6 +202,7 @@ pub fn message_search_sql(
     query: &SearchQuery,
     limit: i64,
     first: usize,
+    window: SearchWindow,
 ) -> (String, Vec<SqlValue>) {
     match backend {
         Backend::Sqlite => {
@@ -239,13 +240,42 @@ pub fn message_search_sql(
                     }
                 }
             }
+            // The window's bound is a number we computed, written into the SQL as a literal: with
+            // it the planner intersects the GIN index with a primary-key range, so a common word
+            // costs what its recent matches cost, not all of them.
+            let newer = match window {
+                SearchWindow::Newest { newer_than } => format!(" AND m.id > {newer_than}"),
+                SearchWindow::All => String::new(),
+            };
             let sql = format!(
-                "SELECT m.id FROM messages m WHERE m.bot_id = ${first} AND m.search @@ ({}) ORDER BY m.id DESC LIMIT ${}",
+                "SELECT m.id FROM messages m WHERE m.bot_id = ${first}{newer} AND m.search @@ ({}) ORDER BY m.id DESC LIMIT ${}",
                 parts.join(" && "),
                 first + 1
             );
             (sql, binds)
         }
+    }
+}
+
+/// Which messages a search looks at first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchWindow {
+    /// Only messages with a larger id (the newest ones).
+    Newest {
+        newer_than: i64,
+    },
+    All,
+}
+
+/// The windows a search tries in turn, until one fills a page: on Postgres the newest 200,000
+/// messages first (see `message_search_sql`), then all; SQLite's FTS5 walks its index newest
+/// first and stops early by itself, so it searches everything at once.
+pub fn search_windows(backend: Backend, newest_message: i64) -> Vec<SearchWindow> {
+    match backend {
+        Backend::Postgres if newest_message > 200_000 => {
+            vec![SearchWindow::Newest { newer_than: newest_message - 200_000 }, SearchWindow::All]
+        }
+        _ => vec![SearchWindow::All],
     }
 }
 

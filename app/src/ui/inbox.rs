@@ -597,6 +597,7 @@ fn ThreadPane(
         typing: ServerAction::new(),
     };
     provide_context(actions);
+    provide_context(super::profile::ProfileOpen(RwSignal::new(false)));
     let viewers = RwSignal::new(Vec::<String>::new());
     provide_context(viewers);
     watch_presence(bot, conversation, viewers);

@@ -11,6 +11,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// Whether the profile panel is open: kept by the conversation pane, so a live refresh of the
+/// conversation does not fold it away.
+#[derive(Clone, Copy)]
+pub struct ProfileOpen(pub RwSignal<bool>);
+
 #[component]
 pub fn ProfilePanel(
     bot: BotId,
@@ -24,8 +29,14 @@ pub fn ProfilePanel(
     let seen =
         format!("First seen {} · last seen {}", format_time(profile.first_seen_ms), format_time(profile.last_seen_ms));
     let past_empty = profile.past.is_empty();
+    let open = use_context::<ProfileOpen>().map(|o| o.0).unwrap_or_else(|| RwSignal::new(false));
     view! {
-        <details class="profile" data-testid="profile">
+        <details
+            class="profile"
+            data-testid="profile"
+            prop:open=move || open.get()
+            on:toggle=move |ev| open.set(event_target::<leptos::web_sys::Element>(&ev).has_attribute("open"))
+        >
             <summary>"Customer: " {profile.name.clone()}</summary>
             <dl class="profile-facts">
                 <dt>"Channel"</dt><dd>{identity}</dd>

@@ -163,3 +163,36 @@ async fn seeded_messages_are_searchable() {
         assert!(text.contains("refund") && text.contains("payment"), "{text}");
     }
 }
+
+/// The newest-messages window (Postgres' first try on big bots) returns only newer matches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_window_returns_only_newer_matches() {
+    use app::domain::search::SearchQuery;
+    use app::server::db::{SearchWindow, SqlValue, message_search_sql};
+    let i = Inbox::new().await;
+    for n in 0..4 {
+        i.customer_says(&format!("m{n}"), &format!("c{n}"), "refund please", true).await;
+    }
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM messages ORDER BY id").fetch_all(i.db().pool()).await.unwrap();
+    let query = SearchQuery::parse("refund", false).unwrap();
+    for (window, expected) in [
+        (SearchWindow::All, 4),
+        (SearchWindow::Newest { newer_than: ids[1] }, 2),
+        (SearchWindow::Newest { newer_than: ids[3] }, 0),
+    ] {
+        let (sql, binds) = message_search_sql(i.db().backend(), i.bot.0, &query, 100, 1, window);
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for value in binds {
+            q = match value {
+                SqlValue::Int(v) => q.bind(v),
+                SqlValue::Text(v) => q.bind(v),
+            };
+        }
+        let found = q.fetch_all(i.db().pool()).await.unwrap();
+        // SQLite searches everything at once (its index stops early); Postgres honours the window.
+        let expected = if i.db().backend() == app::server::db::Backend::Sqlite { 4 } else { expected };
+        assert_eq!(found.len(), expected, "{window:?}");
+        assert!(found.windows(2).all(|w| w[0] > w[1]), "newest first");
+    }
+}

@@ -4,7 +4,7 @@ use crate::domain::inbox::{Scope, StatusFilter};
 use crate::domain::search::{SearchQuery, Term};
 use crate::domain::tags::TagFilter;
 use crate::domain::{BotId, MemberId};
-use crate::server::db::{Backend, SqlValue, message_search_sql};
+use crate::server::db::{Backend, SearchWindow, SqlValue, message_search_sql, search_windows};
 use crate::server::repo::inbox::{filter_sql, tags_sql};
 use sqlx::{Any, Executor};
 
@@ -34,11 +34,30 @@ fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-pub async fn search<'c>(
+/// Runs the search over each window in turn (see `db::search_windows`) until one fills the page.
+pub async fn search(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    f: &SearchFilter,
+    query: &SearchQuery,
+) -> Result<Vec<SearchRow>, sqlx::Error> {
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&mut *conn).await?;
+    let mut rows = Vec::new();
+    for window in search_windows(backend, newest.unwrap_or(0)) {
+        rows = search_in(&mut *conn, backend, f, query, window).await?;
+        if rows.len() as i64 >= f.limit {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+async fn search_in<'c>(
     db: impl Executor<'c, Database = Any>,
     backend: Backend,
     f: &SearchFilter,
     query: &SearchQuery,
+    window: SearchWindow,
 ) -> Result<Vec<SearchRow>, sqlx::Error> {
     let (status_sql, scope_sql) = filter_sql(f.status, f.scope);
     let team = match f.scope {
@@ -51,7 +70,7 @@ pub async fn search<'c>(
     let tags = tags_sql(&f.tags, binds.len() + 1);
     binds.extend(f.tags.ids().iter().map(|t| SqlValue::Int(t.0)));
     let (hits_sql, hit_binds) =
-        message_search_sql(backend, f.bot.0, query, MATCHING_MESSAGES_CONSIDERED, binds.len() + 1);
+        message_search_sql(backend, f.bot.0, query, MATCHING_MESSAGES_CONSIDERED, binds.len() + 1, window);
     binds.extend(hit_binds);
     let mut contact_terms = Vec::new();
     for term in query.terms() {
@@ -89,7 +108,8 @@ pub async fn search<'c>(
         "#,
         contacts = contact_terms.join(" AND "),
     );
-    let mut q = sqlx::query_as(&sql);
+    // Not kept as a prepared statement: the window's bound makes most of these texts one-offs.
+    let mut q = sqlx::query_as(&sql).persistent(false);
     for value in binds {
         q = match value {
             SqlValue::Int(v) => q.bind(v),

@@ -35,7 +35,7 @@ enum Then {
     Ban,
 }
 
-const CONVERSATIONS: [(&str, &str, bool, Then); 10] = [
+const CONVERSATIONS: [(&str, &str, bool, Then); 11] = [
     ("Carla Gómez", "Hi! My order #4411 hasn't arrived yet, can someone check?", true, Then::AssignMona),
     ("Ben Okafor", "I was charged twice for my subscription this month.", true, Then::TeamBilling),
     ("Priya Nair", "Do you ship to Canada?", false, Then::Nothing),
@@ -66,6 +66,8 @@ const CONVERSATIONS: [(&str, &str, bool, Then); 10] = [
         true,
         Then::ReplyAndClose("Always happy to help, Olivia!"),
     ),
+    // A returning customer: her closed conversation shows under "Past conversations".
+    ("Olivia Rossi", "Me again! Do you offer gift wrapping?", true, Then::Nothing),
 ];
 
 /// Creates the demo bot for `creator` (its Owner, with a seat).
@@ -134,7 +136,8 @@ async fn fill_conversations(
     for (n, (contact, text, handover, then)) in CONVERSATIONS.iter().enumerate() {
         let body = serde_json::json!({
             "message_id": format!("demo-{n}"),
-            "contact": {"id": format!("+1555000{n:04}"), "name": contact},
+            // One id per person: the same name is the same customer (Olivia comes back).
+            "contact": {"id": format!("demo-{}", contact.to_lowercase().replace(' ', "-")), "name": contact},
             "text": text,
             "handover": handover,
         });

@@ -146,7 +146,7 @@ pub async fn search(
         tag_repo::in_bot(&mut *conn, bot, *tag).await?.ok_or(AppError::NotFound)?;
     }
     let filter = SearchFilter { bot, viewer: me.member, status, scope, tags, limit: LIST_PAGE_SIZE };
-    let found = search_repo::search(&mut *conn, db.backend(), &filter, &query).await?;
+    let found = search_repo::search(&mut conn, db.backend(), &filter, &query).await?;
     let ids: Vec<ConversationId> = found.iter().map(|f| ConversationId(f.conversation_id)).collect();
     let rows = repo::list_rows(&mut *conn, bot, me.member, &ids).await?;
     let summaries = with_tags(&mut conn, rows.into_iter().map(summary).collect()).await?;

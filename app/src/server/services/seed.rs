@@ -129,5 +129,8 @@ pub async fn seed(db: &Db, plan: &SeedPlan) -> Result<Seeded, AppError> {
         tx.commit().await?;
         done += n;
     }
+    // Fresh statistics after a bulk load, as autovacuum would gather soon after: the planner
+    // needs them to pick the search and list plans a live database gets.
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(Seeded { bot, owner, owner_email, agent, password })
 }

@@ -360,8 +360,6 @@ pub struct TeamOption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadView {
     pub summary: ConversationSummary,
-    pub contact_email: Option<String>,
-    pub contact_phone: Option<String>,
     /// Oldest first.
     pub messages: Vec<MessageView>,
     /// Pass as `before` for the previous page, if there are older messages.

@@ -83,14 +83,6 @@ impl SearchQuery {
         &self.terms
     }
 
-    /// Whether `text` (a contact's name, email or phone) contains every term, ignoring case.
-    pub fn matches_plain(&self, text: &str) -> bool {
-        let text = text.to_lowercase();
-        self.terms.iter().all(|t| match t {
-            Term::Word(w) | Term::Phrase(w) | Term::Prefix(w) => text.contains(&w.to_lowercase()),
-        })
-    }
-
     /// The part of `body` around the first match, split into plain and matched pieces. The UI
     /// renders each piece as text (matched ones inside `<mark>`): no markup comes from `body`.
     pub fn snippet(&self, body: &str, width: usize) -> Vec<Segment> {
@@ -211,12 +203,5 @@ mod tests {
         assert!(s.iter().any(|p| p.hit && p.text == "refund"));
         let html = SearchQuery::parse("img", false).unwrap().snippet("<img src=x onerror=alert(1)>", 100);
         assert_eq!(html.iter().map(|p| p.text.as_str()).collect::<String>(), "<img src=x onerror=alert(1)>");
-    }
-
-    #[test]
-    fn contacts_match_every_term_as_text() {
-        let q = SearchQuery::parse("ada example", false).unwrap();
-        assert!(q.matches_plain("Ada Lovelace ada@example.com"));
-        assert!(!q.matches_plain("Ada Lovelace"));
     }
 }

@@ -270,13 +270,20 @@ pub enum SearchWindow {
 /// The windows a search tries in turn, until one fills a page: on Postgres the newest 200,000
 /// messages first (see `message_search_sql`), then all; SQLite's FTS5 walks its index newest
 /// first and stops early by itself, so it searches everything at once.
-pub fn search_windows(backend: Backend, newest_message: i64) -> Vec<SearchWindow> {
-    match backend {
-        Backend::Postgres if newest_message > 200_000 => {
-            vec![SearchWindow::Newest { newer_than: newest_message - 200_000 }, SearchWindow::All]
+pub async fn search_windows(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<Vec<SearchWindow>, sqlx::Error> {
+    if backend == Backend::Sqlite {
+        return Ok(vec![SearchWindow::All]);
+    }
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(conn).await?;
+    Ok(match newest {
+        Some(newest) if newest > 200_000 => {
+            vec![SearchWindow::Newest { newer_than: newest - 200_000 }, SearchWindow::All]
         }
         _ => vec![SearchWindow::All],
-    }
+    })
 }
 
 /// A value bound into SQL built at run time.

@@ -633,8 +633,8 @@ fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -
     };
     let details = [
         s.channel_name.clone(),
-        view.contact_email.clone().unwrap_or_default(),
-        view.contact_phone.clone().unwrap_or_default(),
+        view.profile.email.clone().unwrap_or_default(),
+        view.profile.phone.clone().unwrap_or_default(),
     ]
     .into_iter()
     .filter(|d| !d.is_empty())

@@ -194,18 +194,6 @@ pub async fn contact_by_external_id<'c>(
         .await
 }
 
-pub async fn contact_in_bot<'c>(
-    db: impl Executor<'c, Database = Any>,
-    bot: BotId,
-    contact: ContactId,
-) -> Result<Option<ContactRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, email, phone, banned FROM contacts WHERE id = $1 AND bot_id = $2")
-        .bind(contact.0)
-        .bind(bot.0)
-        .fetch_optional(db)
-        .await
-}
-
 /// Bans or unbans a contact and files all their conversations accordingly.
 pub async fn set_contact_banned(
     conn: &mut sqlx::AnyConnection,
@@ -567,8 +555,8 @@ pub async fn list_rows<'c>(
     if conversations.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = (0..conversations.len()).map(|n| format!("${}", n + 3)).collect();
-    let sql = list_select(&format!("SELECT * FROM conversations WHERE bot_id = $1 AND id IN ({})", ids.join(", ")));
+    let ids = super::placeholders(3, conversations.len());
+    let sql = list_select(&format!("SELECT * FROM conversations WHERE bot_id = $1 AND id IN ({ids})"));
     let mut query = sqlx::query_as(&sql).bind(bot.0).bind(viewer.0);
     for id in conversations {
         query = query.bind(id.0);

@@ -18,6 +18,11 @@ use crate::domain::views::{BotMembership, MemberRow};
 use crate::domain::{BotId, MemberId, Role, UserId};
 use sqlx::{Any, Executor};
 
+/// `$first, $first+1, …` for `count` values bound into an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
 #[derive(sqlx::FromRow)]
 pub struct UserCredentials {
     #[sqlx(try_from = "i64")]

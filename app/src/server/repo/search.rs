@@ -6,6 +6,7 @@ use crate::domain::tags::TagFilter;
 use crate::domain::{BotId, MemberId};
 use crate::server::db::{Backend, SearchWindow, SqlValue, message_search_sql, search_windows};
 use crate::server::repo::inbox::{filter_sql, tags_sql};
+use crate::server::repo::placeholders;
 use sqlx::{Any, Executor};
 
 /// How many of the newest matching messages a search considers: the cost stays bounded
@@ -41,9 +42,8 @@ pub async fn search(
     f: &SearchFilter,
     query: &SearchQuery,
 ) -> Result<Vec<SearchRow>, sqlx::Error> {
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&mut *conn).await?;
     let mut rows = Vec::new();
-    for window in search_windows(backend, newest.unwrap_or(0)) {
+    for window in search_windows(&mut *conn, backend).await? {
         rows = search_in(&mut *conn, backend, f, query, window).await?;
         if rows.len() as i64 >= f.limit {
             break;
@@ -102,7 +102,7 @@ async fn search_in<'c>(
         SELECT c.id AS conversation_id, f.message_id
         FROM found f JOIN conversations c ON c.id = f.id
         WHERE c.bot_id = $1 AND {status_sql} AND {scope_sql}{tags}
-          AND ($2 = $2) AND ($3 = $3)
+          AND ($2 = $2) AND ($3 = $3) -- Postgres must see every bound parameter used
         ORDER BY c.last_activity_at DESC, c.id DESC
         LIMIT $4
         "#,
@@ -134,8 +134,8 @@ pub async fn message_bodies<'c>(
     if messages.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = (0..messages.len()).map(|n| format!("${}", n + 2)).collect();
-    let sql = format!("SELECT id, body FROM messages WHERE bot_id = $1 AND id IN ({})", ids.join(", "));
+    let sql =
+        format!("SELECT id, body FROM messages WHERE bot_id = $1 AND id IN ({})", placeholders(2, messages.len()));
     let mut q = sqlx::query_as(&sql).bind(bot.0);
     for id in messages {
         q = q.bind(*id);
@@ -160,11 +160,10 @@ pub async fn contacts_of<'c>(
     if conversations.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = (0..conversations.len()).map(|n| format!("${}", n + 2)).collect();
     let sql = format!(
         "SELECT c.id AS conversation_id, k.name, k.email, k.phone FROM conversations c \
          JOIN contacts k ON k.id = c.contact_id WHERE c.bot_id = $1 AND c.id IN ({})",
-        ids.join(", ")
+        placeholders(2, conversations.len())
     );
     let mut q = sqlx::query_as(&sql).bind(bot.0);
     for id in conversations {

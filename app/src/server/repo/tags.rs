@@ -200,11 +200,10 @@ pub async fn of_conversations<'c>(
     if conversations.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=conversations.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
         "SELECT ct.conversation_id, t.id, t.name, t.color FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id \
          WHERE ct.conversation_id IN ({}) ORDER BY ct.conversation_id, t.name_key, t.id",
-        placeholders.join(", ")
+        super::placeholders(1, conversations.len())
     );
     let mut query = sqlx::query_as(&sql);
     for conversation in conversations {

@@ -64,12 +64,7 @@ pub async fn list(
     let me = acting_member(&mut conn, user, bot).await?;
     policy::can_view_inbox(actor(&me))?;
     let me = me.ok_or(AppError::NotFound)?;
-    if let Scope::Team(team) = scope {
-        repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
-    }
-    for tag in tags.ids() {
-        tag_repo::in_bot(&mut *conn, bot, *tag).await?.ok_or(AppError::NotFound)?;
-    }
+    filters_in_bot(&mut conn, bot, scope, &tags).await?;
     // Read before the rows: an event committed in between is replayed, never skipped.
     let as_of_seq = events::latest(&mut *conn, bot).await?;
     let after = after.map(decode_cursor).transpose()?.map(|(activity, id)| ListCursor { activity, id: id.0 });
@@ -100,6 +95,22 @@ async fn with_tags(
         }
     }
     Ok(rows)
+}
+
+/// The team and tags a list filter names must be this bot's (else "not found").
+async fn filters_in_bot(
+    conn: &mut sqlx::AnyConnection,
+    bot: BotId,
+    scope: Scope,
+    tags: &TagFilter,
+) -> Result<(), AppError> {
+    if let Scope::Team(team) = scope {
+        repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
+    }
+    for tag in tags.ids() {
+        tag_repo::in_bot(&mut *conn, bot, *tag).await?.ok_or(AppError::NotFound)?;
+    }
+    Ok(())
 }
 
 fn summary(row: ListRow) -> ConversationSummary {
@@ -139,12 +150,7 @@ pub async fn search(
     let me = acting_member(&mut conn, user, bot).await?;
     policy::can_view_inbox(actor(&me))?;
     let me = me.ok_or(AppError::NotFound)?;
-    if let Scope::Team(team) = scope {
-        repo::team_in_bot(&mut *conn, bot, team).await?.ok_or(AppError::NotFound)?;
-    }
-    for tag in tags.ids() {
-        tag_repo::in_bot(&mut *conn, bot, *tag).await?.ok_or(AppError::NotFound)?;
-    }
+    filters_in_bot(&mut conn, bot, scope, &tags).await?;
     let filter = SearchFilter { bot, viewer: me.member, status, scope, tags, limit: LIST_PAGE_SIZE };
     let found = search_repo::search(&mut conn, db.backend(), &filter, &query).await?;
     let ids: Vec<ConversationId> = found.iter().map(|f| ConversationId(f.conversation_id)).collect();
@@ -220,21 +226,9 @@ pub async fn thread(
         .into_iter()
         .map(|t| TeamOption { team_id: t.id, name: t.name })
         .collect();
-    let contact = repo::contact_in_bot(&mut *conn, bot, facts.contact_id).await?.ok_or(AppError::NotFound)?;
     let profile = contact_profile(&mut conn, bot, facts.contact_id, conversation).await?;
     let all_tags = tag_repo::of_bot(&mut *conn, bot).await?.into_iter().map(TagView::from).collect();
-    Ok(ThreadView {
-        summary: summary_row,
-        contact_email: contact.email,
-        contact_phone: contact.phone,
-        messages,
-        older,
-        assignable,
-        teams,
-        tags: all_tags,
-        profile,
-        as_of_seq,
-    })
+    Ok(ThreadView { summary: summary_row, messages, older, assignable, teams, tags: all_tags, profile, as_of_seq })
 }
 
 /// The profile panel beside `conversation`: the contact, their details and their other

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod billing;
 pub mod bots;
+pub mod contacts;
 pub mod inbox;
 pub mod tags;
 pub mod team;

@@ -22,10 +22,11 @@ pub enum AuditAction {
     PlanScheduled,
     PlanKept,
     PeriodRenewed,
+    ContactsMerged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::BotCreated,
         AuditAction::MemberJoined,
         AuditAction::MemberRemoved,
@@ -40,6 +41,7 @@ impl AuditAction {
         AuditAction::PlanScheduled,
         AuditAction::PlanKept,
         AuditAction::PeriodRenewed,
+        AuditAction::ContactsMerged,
     ];
 
     /// The stable string stored in `audit_events.action` and sent over the wire.
@@ -59,6 +61,7 @@ impl AuditAction {
             AuditAction::PlanScheduled => "plan.scheduled",
             AuditAction::PlanKept => "plan.kept",
             AuditAction::PeriodRenewed => "period.renewed",
+            AuditAction::ContactsMerged => "contacts.merged",
         }
     }
 }

@@ -96,6 +96,69 @@ pub struct ContactProfile {
     pub past: Vec<PastConversation>,
 }
 
+pub const CONTACT_QUERY_MAX: usize = 100;
+
+/// What the Contacts page searches for: part of a name, email or phone (trimmed, ≤ 100
+/// characters); empty lists everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactQuery(String);
+
+impl ContactQuery {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() > CONTACT_QUERY_MAX {
+            return Err(AppError::invalid("q", format!("Search for at most {CONTACT_QUERY_MAX} characters.")));
+        }
+        Ok(ContactQuery(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One row of the Contacts page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactSummary {
+    pub id: ContactId,
+    pub name: String,
+    pub channel: ChannelKind,
+    pub channel_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub last_seen_ms: i64,
+    pub conversations: i64,
+}
+
+/// The Contacts page: most recently seen first, `next` continues the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactsPage {
+    pub contacts: Vec<ContactSummary>,
+    pub next: Option<String>,
+}
+
+/// Another channel identity of the same person (merged into this contact).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub channel_name: String,
+    pub external_id: String,
+}
+
+/// A contact's page: the profile with every conversation, the identities merged into it and,
+/// when the member searched for one, the contacts it could be merged with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    pub profile: ContactProfile,
+    pub merged: Vec<Identity>,
+    pub candidates: Vec<ContactSummary>,
+    /// Why this member may not edit details or merge (the policy's reason), if so.
+    pub cannot_edit: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     // On the browser target the same tests run under wasm-bindgen-test (in Node).
@@ -113,5 +176,12 @@ mod tests {
         assert!(AttributeValue::parse("  ").unwrap().is_empty(), "empty removes");
         assert_eq!(AttributeValue::parse(" Pro ").unwrap().as_str(), "Pro");
         assert!(AttributeValue::parse(&"v".repeat(ATTRIBUTE_VALUE_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn contact_queries_are_trimmed_and_bounded() {
+        assert_eq!(ContactQuery::parse("  olivia   b ").unwrap().as_str(), "olivia b");
+        assert!(ContactQuery::parse("   ").unwrap().is_empty());
+        assert!(ContactQuery::parse(&"x".repeat(CONTACT_QUERY_MAX + 1)).is_err());
     }
 }

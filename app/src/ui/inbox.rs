@@ -203,6 +203,7 @@ fn InboxView(
             <div class="inbox-head">
                 <h1>"Inbox"</h1>
                 <A href=format!("/bots/{bot}/inbox/tags") attr:class="small-link">"Tags"</A>
+                <A href=format!("/bots/{bot}/inbox/contacts") attr:class="small-link">"Contacts"</A>
                 <p class="seat-status" data-testid="inbox-status">{inbox_status(&actor)}</p>
                 <span class="live-dot" class:on=move || live.connected.get() title="Live updates">
                     {move || if live.connected.get() { "Live" } else { "Connecting…" }}

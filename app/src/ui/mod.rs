@@ -4,6 +4,7 @@ mod addons;
 mod auth;
 mod bot;
 mod channels;
+mod contacts;
 mod home;
 mod inbox;
 mod invite;
@@ -97,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/bots/:bot_id") view=bot::BotLayout>
                         <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} />
                         <Route path=path!("inbox/tags") view={Lazy::<TagsRoute>::new()} />
+                        <Route path=path!("inbox/contacts") view={Lazy::<ContactsRoute>::new()} />
+                        <Route path=path!("inbox/contacts/:contact_id") view={Lazy::<ContactRoute>::new()} />
                         <Route path=path!("team") view={Lazy::<TeamRoute>::new()} />
                         <Route path=path!("team/teams") view={Lazy::<TeamsRoute>::new()} />
                         <Route path=path!("team/audit") view={Lazy::<AuditRoute>::new()} />
@@ -135,6 +138,8 @@ lazy_page!(LogInRoute, auth::LogInPage);
 lazy_page!(InviteRoute, invite::InvitePage);
 lazy_page!(InboxRoute, inbox::InboxPage);
 lazy_page!(TagsRoute, tags::TagsPage);
+lazy_page!(ContactsRoute, contacts::ContactsPage);
+lazy_page!(ContactRoute, contacts::ContactPage);
 lazy_page!(TeamRoute, team::TeamPage);
 lazy_page!(TeamsRoute, teams::TeamsPage);
 lazy_page!(AuditRoute, team::AuditPage);

@@ -81,6 +81,7 @@ pub fn ProfilePanel(
                 Err(reason) => view! { <p class="muted small-note" data-testid="profile-reason">{reason}</p> }.into_any(),
             }}
             <ActionError value=save.value() />
+            <p><A href=format!("/bots/{bot}/inbox/contacts/{}", profile.id)>"Open contact page"</A></p>
             <h3>"Past conversations"</h3>
             {past_empty.then(|| view! { <p class="muted">"None before this one."</p> })}
             <ul class="past">

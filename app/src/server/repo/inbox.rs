@@ -135,6 +135,8 @@ pub struct ContactRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub banned: i64,
+    /// Set when this identity was merged into another contact (the same person).
+    pub merged_into_id: Option<i64>,
 }
 
 impl ContactRow {
@@ -142,6 +144,8 @@ impl ContactRow {
         flag(self.banned)
     }
 }
+
+const CONTACT_COLUMNS: &str = "id, name, email, phone, banned, merged_into_id";
 
 pub struct ContactDetails<'a> {
     pub external_id: &'a str,
@@ -168,7 +172,7 @@ pub async fn upsert_contact<'c>(
             email = COALESCE(excluded.email, contacts.email),
             phone = COALESCE(excluded.phone, contacts.phone),
             last_seen_at = excluded.last_seen_at
-        RETURNING id, name, email, phone, banned
+        RETURNING id, name, email, phone, banned, merged_into_id
         "#,
     )
     .bind(bot.0)
@@ -187,11 +191,21 @@ pub async fn contact_by_external_id<'c>(
     channel: ChannelId,
     external_id: &str,
 ) -> Result<Option<ContactRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, email, phone, banned FROM contacts WHERE channel_id = $1 AND external_id = $2")
+    sqlx::query_as(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE channel_id = $1 AND external_id = $2"))
         .bind(channel.0)
         .bind(external_id)
         .fetch_optional(db)
         .await
+}
+
+/// The person behind an identity: the contact it was merged into, or itself.
+pub async fn person_of(conn: &mut sqlx::AnyConnection, identity: ContactRow) -> Result<ContactRow, sqlx::Error> {
+    let Some(target) = identity.merged_into_id else { return Ok(identity) };
+    let person: Option<ContactRow> = sqlx::query_as(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+        .bind(target)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(person.unwrap_or(identity))
 }
 
 /// Bans or unbans a contact and files all their conversations accordingly.
@@ -261,7 +275,7 @@ impl ConversationFacts {
 
 const FACTS_SELECT: &str = r#"
     SELECT c.id, c.bot_id, c.channel_id, ch.kind AS channel_kind, c.contact_id, k.name AS contact_name,
-           k.external_id AS contact_external_id, c.status, c.banned, c.assignee_id, c.team_id, c.bot_paused,
+           c.external_id AS contact_external_id, c.status, c.banned, c.assignee_id, c.team_id, c.bot_paused,
            c.handover_at, c.created_at
     FROM conversations c
     JOIN contacts k ON k.id = c.contact_id
@@ -280,13 +294,16 @@ pub async fn conversation_in_bot<'c>(
         .await
 }
 
-/// The contact's most recent conversation, if any.
+/// The most recent conversation with this identity on this channel, if any (whichever
+/// contact it is filed under since a merge).
 pub async fn latest_conversation_of<'c>(
     db: impl Executor<'c, Database = Any>,
-    contact: ContactId,
+    channel: ChannelId,
+    external_id: &str,
 ) -> Result<Option<ConversationFacts>, sqlx::Error> {
-    sqlx::query_as(&format!("{FACTS_SELECT} WHERE c.contact_id = $1 ORDER BY c.id DESC LIMIT 1"))
-        .bind(contact.0)
+    sqlx::query_as(&format!("{FACTS_SELECT} WHERE c.channel_id = $1 AND c.external_id = $2 ORDER BY c.id DESC LIMIT 1"))
+        .bind(channel.0)
+        .bind(external_id)
         .fetch_optional(db)
         .await
 }
@@ -295,6 +312,8 @@ pub struct NewConversation {
     pub bot: BotId,
     pub channel: ChannelId,
     pub contact: ContactId,
+    /// The identity on the channel the conversation is with.
+    pub external_id: String,
     pub status: ConversationStatus,
     pub banned: bool,
     pub handover_at: Option<i64>,
@@ -307,13 +326,15 @@ pub async fn insert_conversation<'c>(
 ) -> Result<ConversationId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         r#"
-        INSERT INTO conversations (bot_id, channel_id, contact_id, status, banned, handover_at, last_activity_at, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id
+        INSERT INTO conversations (bot_id, channel_id, contact_id, external_id, status, banned, handover_at,
+                                   last_activity_at, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id
         "#,
     )
     .bind(new.bot.0)
     .bind(new.channel.0)
     .bind(new.contact.0)
+    .bind(&new.external_id)
     .bind(new.status.code())
     .bind(i64::from(new.banned))
     .bind(new.handover_at)

@@ -49,12 +49,11 @@ pub async fn delivery<'c>(
     sqlx::query_as(
         r#"
         SELECT o.id AS outbox_id, o.attempts, o.bot_id, m.id AS message_id, m.conversation_id, m.channel_id,
-               m.body, m.author_name, m.created_at, k.external_id AS contact_external_id,
+               m.body, m.author_name, m.created_at, c.external_id AS contact_external_id,
                ch.outbound_url, ch.secret
         FROM outbox o
         JOIN messages m ON m.id = o.message_id
         JOIN conversations c ON c.id = m.conversation_id
-        JOIN contacts k ON k.id = c.contact_id
         JOIN channels ch ON ch.id = m.channel_id
         WHERE o.id = $1
         "#,

@@ -30,7 +30,7 @@ pub struct SearchRow {
 }
 
 /// `%text%` for LIKE, with LIKE's wildcards in `text` escaped (by `\`).
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }

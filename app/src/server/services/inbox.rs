@@ -2,9 +2,8 @@
 //! conversation. Reads check the role (`can_view_inbox`); actions follow lock → load the actor
 //! fresh → ask the policy → write → append live events, in one transaction, and wake this
 //! process's streams after the commit.
-use crate::domain::contacts::{ATTRIBUTES_PER_CONTACT, AttributeKey, AttributeValue, ContactProfile};
+use crate::domain::contacts::{AttributeKey, AttributeValue};
 use crate::domain::events::LiveEvent;
-use crate::domain::ids::ContactId;
 use crate::domain::ids::{ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{
     AssigneeOption, ChannelKind, ConversationPage, ConversationStatus, ConversationSummary, Delivery, IdempotencyKey,
@@ -17,10 +16,10 @@ use crate::domain::{AppError, BotId, MemberId, UserId};
 use crate::server::db::WriteTx;
 use crate::server::db::{Db, flag, now_ms};
 use crate::server::live::Hub;
-use crate::server::repo::contacts;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
 use crate::server::repo::search::{self as search_repo, SearchFilter};
 use crate::server::repo::{events, tags as tag_repo, team};
+use crate::server::services::contacts;
 
 pub const LIST_PAGE_SIZE: i64 = 50;
 pub const THREAD_PAGE_SIZE: i64 = 50;
@@ -226,33 +225,9 @@ pub async fn thread(
         .into_iter()
         .map(|t| TeamOption { team_id: t.id, name: t.name })
         .collect();
-    let profile = contact_profile(&mut conn, bot, facts.contact_id, conversation).await?;
+    let profile = contacts::profile(&mut conn, bot, facts.contact_id, Some(conversation)).await?;
     let all_tags = tag_repo::of_bot(&mut *conn, bot).await?.into_iter().map(TagView::from).collect();
     Ok(ThreadView { summary: summary_row, messages, older, assignable, teams, tags: all_tags, profile, as_of_seq })
-}
-
-/// The profile panel beside `conversation`: the contact, their details and their other
-/// conversations (the 20 most recent).
-async fn contact_profile(
-    conn: &mut sqlx::AnyConnection,
-    bot: BotId,
-    contact: ContactId,
-    conversation: ConversationId,
-) -> Result<ContactProfile, AppError> {
-    let row = contacts::profile(&mut *conn, bot, contact).await?.ok_or(AppError::NotFound)?;
-    Ok(ContactProfile {
-        id: row.id,
-        name: if row.name.is_empty() { "Visitor".to_string() } else { row.name },
-        channel: row.channel_kind,
-        channel_name: row.channel_name,
-        channel_identity: row.external_id,
-        email: row.email,
-        phone: row.phone,
-        first_seen_ms: row.created_at,
-        last_seen_ms: row.last_seen_at,
-        attributes: contacts::attributes(&mut *conn, contact).await?,
-        past: contacts::past_conversations(&mut *conn, bot, contact, conversation, 20).await?,
-    })
 }
 
 /// Sets a custom attribute of the conversation's contact; an empty value removes it.
@@ -265,23 +240,11 @@ pub async fn set_contact_attribute(
     key: &str,
     value: &str,
 ) -> Result<(), AppError> {
-    let key = AttributeKey::parse(key)?;
-    let value = AttributeValue::parse(value)?;
+    AttributeKey::parse(key)?;
+    AttributeValue::parse(value)?;
     let (mut tx, _me, facts) = open_action(db, user, bot, conversation, InboxAction::EditContact).await?;
-    let contact = facts.contact_id;
-    if value.is_empty() {
-        if !contacts::remove_attribute(&mut *tx, contact, &key.key()).await? {
-            return Ok(());
-        }
-    } else {
-        let is_new = !contacts::has_attribute(&mut *tx, contact, &key.key()).await?;
-        if is_new && contacts::attribute_count(&mut *tx, contact).await? >= ATTRIBUTES_PER_CONTACT as i64 {
-            return Err(AppError::invalid(
-                "key",
-                format!("A customer can have at most {ATTRIBUTES_PER_CONTACT} details; remove one first."),
-            ));
-        }
-        contacts::set_attribute(&mut *tx, contact, &key.key(), key.label(), value.as_str(), now_ms()).await?;
+    if !contacts::write_attribute(&mut tx, facts.contact_id, key, value).await? {
+        return Ok(());
     }
     events::append(&mut tx, db.backend(), bot, &LiveEvent::ConversationChanged { conversation }).await?;
     commit(tx, hub, bot).await

@@ -148,9 +148,11 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
     if let Some(existing) = repo::message_by_provider_id(&mut *tx, channel.id, inbound.provider_message_id).await? {
         return Ok(duplicate(existing));
     }
-    let contact = repo::upsert_contact(&mut *tx, bot, channel.id, &inbound.contact, now).await?;
-    let current =
-        repo::latest_conversation_of(&mut *tx, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let identity = repo::upsert_contact(&mut *tx, bot, channel.id, &inbound.contact, now).await?;
+    let contact = repo::person_of(&mut tx, identity).await?;
+    let current = repo::latest_conversation_of(&mut *tx, channel.id, inbound.contact.external_id)
+        .await?
+        .filter(|c| c.status != ConversationStatus::Closed);
     let facts = match current {
         Some(facts) => facts,
         None => {
@@ -158,6 +160,7 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
                 bot,
                 channel: channel.id,
                 contact: contact.id,
+                external_id: inbound.contact.external_id.to_string(),
                 status: if inbound.handover { ConversationStatus::Open } else { ConversationStatus::Bot },
                 banned: contact.is_banned(),
                 handover_at: inbound.handover.then_some(now),
@@ -291,11 +294,12 @@ pub async fn widget_state(db: &Db, public_id: &str, token: &str) -> Result<Widge
     let visitor = visitor_of(&channel, token)?;
     let mut conn = db.pool().acquire().await?;
     let as_of_seq = events::latest(&mut *conn, channel.bot_id).await?;
-    let contact = repo::contact_by_external_id(&mut *conn, channel.id, &visitor).await?.ok_or_else(|| {
+    repo::contact_by_external_id(&mut *conn, channel.id, &visitor).await?.ok_or_else(|| {
         AppError::Forbidden("This chat session is not valid any more. Reload the page to start again.".into())
     })?;
-    let current =
-        repo::latest_conversation_of(&mut *conn, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let current = repo::latest_conversation_of(&mut *conn, channel.id, &visitor)
+        .await?
+        .filter(|c| c.status != ConversationStatus::Closed);
     let messages = match &current {
         Some(c) => repo::messages_page(&mut *conn, c.id, None, true, 100)
             .await?
@@ -358,9 +362,11 @@ pub async fn widget_handover(db: &Db, hub: &Hub, public_id: &str, token: &str) -
     let bot = channel.bot_id;
     let mut tx = db.begin_write().await?;
     db.lock_bot(&mut tx, bot.0).await?;
-    let contact = repo::contact_by_external_id(&mut *tx, channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
-    let current =
-        repo::latest_conversation_of(&mut *tx, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let identity = repo::contact_by_external_id(&mut *tx, channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
+    let contact = repo::person_of(&mut tx, identity).await?;
+    let current = repo::latest_conversation_of(&mut *tx, channel.id, &visitor)
+        .await?
+        .filter(|c| c.status != ConversationStatus::Closed);
     let conversation = match current {
         Some(c) if c.handover_at.is_some() => None,
         Some(c) => Some(c.id),
@@ -369,6 +375,7 @@ pub async fn widget_handover(db: &Db, hub: &Hub, public_id: &str, token: &str) -
                 bot,
                 channel: channel.id,
                 contact: contact.id,
+                external_id: visitor.clone(),
                 status: ConversationStatus::Open,
                 banned: contact.is_banned(),
                 handover_at: Some(now),
@@ -412,8 +419,9 @@ pub async fn widget_typing(db: &Db, hub: &Hub, public_id: &str, token: &str) -> 
     let mut tx = db.begin_write().await?;
     db.lock_bot(&mut tx, bot.0).await?;
     let Some(contact) = repo::contact_by_external_id(&mut *tx, channel.id, &visitor).await? else { return Ok(()) };
-    let current =
-        repo::latest_conversation_of(&mut *tx, contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    let current = repo::latest_conversation_of(&mut *tx, channel.id, &visitor)
+        .await?
+        .filter(|c| c.status != ConversationStatus::Closed);
     let Some(conversation) = current.filter(|c| !c.is_banned()) else { return Ok(()) };
     let event = LiveEvent::Typing { conversation: conversation.id, name: contact.name.clone(), customer: true };
     append(db, &mut tx, bot, event).await?;
@@ -430,8 +438,9 @@ pub async fn widget_stream_target(
 ) -> Result<(BotId, Option<ConversationId>), AppError> {
     let channel = widget_channel(db, public_id).await?;
     let visitor = visitor_of(&channel, token)?;
-    let contact = repo::contact_by_external_id(db.pool(), channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
-    let current =
-        repo::latest_conversation_of(db.pool(), contact.id).await?.filter(|c| c.status != ConversationStatus::Closed);
+    repo::contact_by_external_id(db.pool(), channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
+    let current = repo::latest_conversation_of(db.pool(), channel.id, &visitor)
+        .await?
+        .filter(|c| c.status != ConversationStatus::Closed);
     Ok((channel.bot_id, current.map(|c| c.id)))
 }

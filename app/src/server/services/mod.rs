@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod billing;
 pub mod bots;
 pub mod channels;
+pub mod contacts;
 pub mod demo;
 pub mod inbox;
 pub mod intake;

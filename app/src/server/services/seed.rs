@@ -71,8 +71,8 @@ pub async fn seed(db: &Db, plan: &SeedPlan) -> Result<Seeded, AppError> {
                 .await?;
         // Conversations: 60% open, 30% closed, 5% with the bot, 5% banned; some mine, some the agent's.
         let mut sql = String::from(
-            "INSERT INTO conversations (bot_id, channel_id, contact_id, status, banned, assignee_id, handover_at, \
-             waiting_since, last_preview, last_activity_at, created_at) VALUES ",
+            "INSERT INTO conversations (bot_id, channel_id, contact_id, external_id, status, banned, assignee_id, \
+             handover_at, waiting_since, last_preview, last_activity_at, created_at) VALUES ",
         );
         for i in 0..n {
             let k = done + i;
@@ -91,7 +91,7 @@ pub async fn seed(db: &Db, plan: &SeedPlan) -> Result<Seeded, AppError> {
             let at = start + k * 1000;
             let word = WORDS[(k % 16) as usize];
             sql.push_str(&format!(
-                "{}({}, {channel}, {}, '{status}', {banned}, {assignee}, {at}, {}, 'Question about my {word}', {at}, {at})",
+                "{}({}, {channel}, {}, 'seed-{k}', '{status}', {banned}, {assignee}, {at}, {}, 'Question about my {word}', {at}, {at})",
                 if i > 0 { "," } else { "" },
                 bot.0,
                 first_contact + i,

@@ -63,11 +63,54 @@
       who.textContent = m.author_name;
       li.appendChild(who);
     }
-    var body = document.createElement('p');
-    body.textContent = m.body;
-    li.appendChild(body);
+    if (m.body) {
+      var body = document.createElement('p');
+      body.textContent = m.body;
+      li.appendChild(body);
+    }
+    if (m.attachment) li.appendChild(attachment(m.attachment));
     log.appendChild(li);
     li.scrollIntoView({ block: 'end' });
+  }
+
+  // A file in the chat: a preview for images, a download link otherwise (links are signed for
+  // this visitor by the server).
+  function attachment(a) {
+    var link = document.createElement('a');
+    link.href = a.url;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    if (a.thumb_url) {
+      link.className = 'attachment image';
+      var img = document.createElement('img');
+      img.src = a.thumb_url;
+      img.alt = a.file_name;
+      link.appendChild(img);
+    } else {
+      link.className = 'attachment file';
+      link.textContent = '\u{1F4CE} ' + a.file_name;
+    }
+    return link;
+  }
+
+  function sendFile(file) {
+    statusLine.textContent = 'Sending ' + file.name + '…';
+    ensureSession().then(function () {
+      var q = '?token=' + encodeURIComponent(token) + '&name=' + encodeURIComponent(file.name) +
+        '&client_id=' + encodeURIComponent(key());
+      return fetch(base + '/upload' + q, { method: 'POST', body: file, credentials: 'omit' }).then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (data) {
+          if (!r.ok) throw new Error(problem(data));
+          return data;
+        });
+      });
+    }).then(function (sent) {
+      statusLine.textContent = '';
+      show(sent.message);
+      if (sent.conversation_id !== conversation) { conversation = sent.conversation_id; listen(); }
+    }).catch(function (err) {
+      statusLine.textContent = err.message || 'Could not send the file. Check your connection.';
+    });
   }
 
   function status(state) {
@@ -144,6 +187,11 @@
   }
 
   compose.addEventListener('submit', function (e) { e.preventDefault(); send(false); });
+  var fileInput = main.querySelector('.chat-file');
+  fileInput.addEventListener('change', function () {
+    Array.prototype.forEach.call(fileInput.files, sendFile);
+    fileInput.value = '';
+  });
   text.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(false); }
   });

@@ -68,6 +68,21 @@ impl Config {
         if let Some(v) = get("SWITCHBOARD_INVITATION_TTL_SECONDS") {
             settings.invitation_ttl = Duration::from_secs(parse_positive("SWITCHBOARD_INVITATION_TTL_SECONDS", &v)?);
         }
+        if let Some(v) = get("SWITCHBOARD_MEDIA_DIR") {
+            settings.media_dir = v.into();
+        }
+        if let Some(v) = get("SWITCHBOARD_MAX_UPLOAD_MB") {
+            let mb = parse_positive("SWITCHBOARD_MAX_UPLOAD_MB", &v)?;
+            if mb > 100 {
+                return Err("SWITCHBOARD_MAX_UPLOAD_MB can be at most 100".into());
+            }
+            settings.max_upload_bytes = mb as usize * 1024 * 1024;
+        }
+        settings.public_url = match get("SWITCHBOARD_PUBLIC_URL") {
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => v.trim_end_matches('/').to_string(),
+            Some(v) => return Err(format!("SWITCHBOARD_PUBLIC_URL must start with http:// or https://, not `{v}`")),
+            None => format!("http://{addr}"),
+        };
         let json_logs = match get("SWITCHBOARD_LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -124,6 +139,20 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert!(!c.settings.secure_cookies);
+        assert_eq!(c.settings.max_upload_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.settings.public_url, "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn media_settings_are_checked() {
+        let c =
+            config(&[("SWITCHBOARD_MAX_UPLOAD_MB", "25"), ("SWITCHBOARD_PUBLIC_URL", "https://inbox.example.com/")])
+                .unwrap();
+        assert_eq!(c.settings.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(c.settings.public_url, "https://inbox.example.com");
+        assert!(config(&[("SWITCHBOARD_MAX_UPLOAD_MB", "0")]).is_err());
+        assert!(config(&[("SWITCHBOARD_MAX_UPLOAD_MB", "500")]).is_err());
+        assert!(config(&[("SWITCHBOARD_PUBLIC_URL", "inbox.example.com")]).is_err());
     }
 
     #[test]

@@ -28,7 +28,6 @@ const RECHECK: Duration = Duration::from_secs(30);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/hooks/{channel}", post(webhook))
         .route("/chat/{channel}", get(chat_page))
         .route("/widget.js", get(embed_script))
         .route("/widget/chat.js", get(chat_script))
@@ -40,6 +39,24 @@ pub fn routes() -> Router<AppState> {
         .route("/widget/{channel}/typing", post(widget_typing))
         .route("/widget/{channel}/live", get(widget_live))
         .route("/live/{bot}", get(member_live))
+        .route("/media/{id}", get(serve_file))
+        .route("/media/{id}/thumb", get(serve_thumbnail))
+}
+
+/// Routes whose bodies may carry a file: their own body limit (the upload limit plus room for
+/// base64 and JSON), outside the form limit of everything else.
+pub fn upload_routes(max_upload_bytes: usize) -> Router<AppState> {
+    let limit = max_upload_bytes / 3 * 4 + 64 * 1024;
+    Router::new()
+        .route("/hooks/{channel}", post(webhook))
+        .route("/widget/{channel}/upload", post(widget_upload))
+        .route("/media/upload/{bot}/{conversation}", post(member_upload))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+}
+
+fn media_sink(state: &AppState) -> intake::MediaSink<'_> {
+    intake::MediaSink { store: &state.media, max_bytes: state.settings.max_upload_bytes }
 }
 
 /// Public JSON endpoints (webhooks, the widget) answer errors as `{"error": "<what to do>"}`
@@ -85,6 +102,7 @@ async fn webhook(
     match intake::ingest_webhook(
         &state.db,
         &state.hub,
+        Some(&media_sink(&state)),
         &channel,
         header("x-switchboard-timestamp"),
         header("x-switchboard-signature"),
@@ -305,10 +323,11 @@ async fn widget_live(
     if let Err(err) = limit_widget(&state, &client_ip(&extensions), None).await {
         return failure(err);
     }
-    let (bot, conversation) = match intake::widget_stream_target(&state.db, &channel, &token).await {
-        Ok(target) => target,
-        Err(err) => return failure(err),
-    };
+    let intake::WidgetStream { bot, conversation, channel_secret } =
+        match intake::widget_stream_target(&state.db, &channel, &token).await {
+            Ok(target) => target,
+            Err(err) => return failure(err),
+        };
     let start = match start_point(&state, &headers, query.after, bot).await {
         Ok(seq) => seq,
         Err(err) => return failure(err),
@@ -326,7 +345,9 @@ async fn widget_live(
                 continue;
             }
             let data = match &numbered.event {
-                LiveEvent::MessageAdded { message } => serde_json::to_string(&message.for_customer()),
+                LiveEvent::MessageAdded { message } => {
+                    serde_json::to_string(&intake::customer_view(message, &channel_secret))
+                }
                 other => serde_json::to_string(other),
             };
             let Ok(data) = data else { continue };
@@ -425,4 +446,137 @@ impl<S: Stream<Item = Event> + Unpin> Stream for AbortOnDrop<S> {
     ) -> std::task::Poll<Option<Self::Item>> {
         std::pin::Pin::new(&mut self.inner).poll_next(cx).map(|o| o.map(Ok))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+#[derive(Deserialize)]
+struct WidgetUploadQuery {
+    token: String,
+    name: String,
+    client_id: String,
+}
+
+/// The visitor sends a file: the raw bytes as the body, its name in the query.
+async fn widget_upload(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    Query(query): Query<WidgetUploadQuery>,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
+    answer(
+        async {
+            limit_widget(&state, &client_ip(&extensions), Some(&query.token)).await?;
+            intake::widget_upload(
+                &state.db,
+                &state.hub,
+                &media_sink(&state),
+                &channel,
+                &query.token,
+                &query.name,
+                body.to_vec(),
+                &query.client_id,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct MemberUploadQuery {
+    name: String,
+    key: String,
+}
+
+/// A seat holder sends a file in a conversation: the raw bytes as the body (the browser's
+/// `File`), its name and the client's idempotency key in the query.
+async fn member_upload(
+    State(state): State<AppState>,
+    Path((bot, conversation)): Path<(i64, i64)>,
+    Query(query): Query<MemberUploadQuery>,
+    session: Session,
+    body: Bytes,
+) -> Response {
+    let (bot, conversation) = (BotId(bot), app::domain::ids::ConversationId(conversation));
+    answer(
+        async {
+            let user = app::server::context::user_of_session(&session, &state).await?;
+            inbox::may_send_file(&state.db, user, bot).await?;
+            let file = app::server::services::media::store(
+                &state.media,
+                &query.name,
+                body.to_vec(),
+                state.settings.max_upload_bytes,
+            )
+            .await?;
+            inbox::send_file(&state.db, &state.hub, user, bot, conversation, &file, &query.key).await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    exp: Option<i64>,
+    sig: Option<String>,
+}
+
+async fn serve_file(state: State<AppState>, id: Path<i64>, query: Query<LinkQuery>, session: Session) -> Response {
+    serve(state, id, query, session, app::server::media::Variant::Original).await
+}
+
+async fn serve_thumbnail(state: State<AppState>, id: Path<i64>, query: Query<LinkQuery>, session: Session) -> Response {
+    serve(state, id, query, session, app::server::media::Variant::Thumbnail).await
+}
+
+/// A file for a member of its bot (their session) or a signed link's holder. Served inert:
+/// only raster images display inline; everything else downloads, and nothing it contains can
+/// run (`nosniff` from the security headers, a sandboxing CSP here).
+async fn serve(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(query): Query<LinkQuery>,
+    session: Session,
+    variant: app::server::media::Variant,
+) -> Response {
+    use app::server::services::media::{self, Requester};
+    let user = app::server::context::user_of_session(&session, &state).await.ok();
+    let who = match (&query.exp, &query.sig, user) {
+        (Some(expires_s), Some(sig), _) => Requester::Link { expires_s: *expires_s, sig },
+        (_, _, Some(user)) => Requester::User(user),
+        _ => Requester::Nobody,
+    };
+    let served = match media::serve(&state.db, &state.media, who, app::domain::ids::AttachmentId(id), variant).await {
+        Ok(served) => served,
+        Err(err) => return failure(err),
+    };
+    let mut response = served.bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(served.media_type.code()) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    let disposition = if served.media_type.is_raster_image() { "inline" } else { "attachment" };
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(disposition, &served.file_name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    response
+}
+
+/// `attachment; filename="photo.png"; filename*=UTF-8''photo.png`: an ASCII fallback with
+/// anything unusual replaced, and the exact name percent-encoded.
+fn content_disposition(kind: &str, file_name: &str) -> String {
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ()".contains(c) { c } else { '_' }).collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -82,10 +82,11 @@ pub fn app(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         // Server functions: buffered bodies within the form limit (413), forms in UTF-8 (400),
-        // unknown endpoints a plain 404, failures with their AppError's status. (Uploads, when
-        // they come, get their own route class with a larger limit, merged beside this one.)
+        // unknown endpoints a plain 404, failures with their AppError's status. Routes that
+        // carry files have their own, larger limit, merged beside this one.
         .layer(axum::middleware::from_fn(middleware::read_api_body))
         .layer(RequestBodyLimitLayer::new(limits::FORM_BODY_BYTES))
+        .merge(inbox_http::upload_routes(state.settings.max_upload_bytes))
         .layer(axum::middleware::from_fn_with_state(known_endpoints, middleware::known_endpoints))
         .layer(axum::middleware::from_fn(middleware::error_status))
         .layer(axum::middleware::from_fn(middleware::require_session))
@@ -119,7 +120,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, Box<dyn std::error
 
 pub fn state_for(db: Db, leptos_options: leptos::config::LeptosOptions, settings: Settings) -> AppState {
     let hub = app::server::live::Hub::new(db.clone());
-    AppState { db, hub, leptos_options, settings: Arc::new(settings) }
+    let media = Arc::new(app::server::media::LocalDisk::new(&settings.media_dir));
+    AppState { db, hub, leptos_options, settings: Arc::new(settings), media }
 }
 
 /// Starts this process's background work on `state`: the outbox worker (delivers replies to
@@ -133,6 +135,7 @@ pub fn start_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         signal: state.hub.outbox_signal(),
         base_backoff_ms: 1000,
         poll: std::time::Duration::from_secs(2),
+        public_url: state.settings.public_url.clone(),
     }
     .spawn()
 }

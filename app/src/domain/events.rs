@@ -82,6 +82,7 @@ mod tests {
                 author_name: String::new(),
                 delivery: Delivery::None,
                 created_at_ms: 0,
+                attachment: None,
             },
         }
     }

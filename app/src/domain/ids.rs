@@ -66,3 +66,7 @@ id_type!(
     /// A bot's label for conversations.
     TagId
 );
+id_type!(
+    /// A file sent in a conversation.
+    AttachmentId
+);

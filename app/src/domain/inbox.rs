@@ -138,6 +138,11 @@ impl MessageText {
         Ok(MessageText(cleaned))
     }
 
+    /// The text beside a file: like `parse`, but it may be empty.
+    pub fn parse_caption(raw: &str) -> Result<Self, AppError> {
+        if raw.trim().is_empty() { Ok(MessageText(String::new())) } else { Self::parse(raw) }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -221,6 +226,9 @@ pub struct MessageView {
     pub author_name: String,
     pub delivery: Delivery,
     pub created_at_ms: i64,
+    /// A file sent with the message (links for members).
+    #[serde(default)]
+    pub attachment: Option<super::media::AttachmentView>,
 }
 
 /// One message as the customer sees it (the widget): no internal notes, no member ids.
@@ -232,6 +240,8 @@ pub struct CustomerMessage {
     pub body: String,
     pub author_name: String,
     pub created_at_ms: i64,
+    /// The file sent with the message; the server signs its links for the visitor.
+    pub attachment: Option<super::media::AttachmentView>,
 }
 
 impl MessageView {
@@ -243,6 +253,7 @@ impl MessageView {
             body: self.body.clone(),
             author_name: self.author_name.clone(),
             created_at_ms: self.created_at_ms,
+            attachment: self.attachment.clone(),
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod events;
 pub mod ids;
 pub mod inbox;
 pub mod input;
+pub mod media;
 pub mod plan;
 pub mod policy;
 pub mod role;

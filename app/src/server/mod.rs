@@ -2,6 +2,7 @@
 pub mod context;
 pub mod db;
 pub mod live;
+pub mod media;
 pub mod outbox;
 pub mod password;
 pub mod rate_limit;

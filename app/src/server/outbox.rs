@@ -42,6 +42,17 @@ struct OutboundReply<'a> {
     text: &'a str,
     agent_name: &'a str,
     sent_at_ms: i64,
+    /// A file sent with the reply: a signed link that works for 24 hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachment: Option<OutboundFile>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct OutboundFile {
+    url: String,
+    file_name: String,
+    content_type: &'static str,
+    size_bytes: i64,
 }
 
 pub struct Worker {
@@ -51,6 +62,8 @@ pub struct Worker {
     /// The first retry's delay; doubled each time (tests shorten it).
     pub base_backoff_ms: i64,
     pub poll: Duration,
+    /// The base of file links (`Settings::public_url`).
+    pub public_url: String,
 }
 
 impl Worker {
@@ -96,9 +109,19 @@ impl Worker {
     }
 
     async fn deliver(&self, client: &reqwest::Client, d: outbox::Delivery) -> Result<(), sqlx::Error> {
+        // Links are signed at each attempt, so a retry hours later still carries a live one.
+        let file = super::repo::media::of_message(self.db.pool(), d.message_id).await?.map(|mut view| {
+            super::services::media::sign_links(&mut view, &d.secret);
+            OutboundFile {
+                url: format!("{}{}", self.public_url, view.url),
+                file_name: view.file_name,
+                content_type: view.media_type.code(),
+                size_bytes: view.size_bytes,
+            }
+        });
         let result = match &d.outbound_url {
             None => Err("the channel has no outbound URL".to_string()),
-            Some(url) => send(client, url, &d).await,
+            Some(url) => send(client, url, &d, file).await,
         };
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
@@ -131,7 +154,12 @@ impl Worker {
     }
 }
 
-async fn send(client: &reqwest::Client, url: &str, d: &outbox::Delivery) -> Result<(), String> {
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    d: &outbox::Delivery,
+    attachment: Option<OutboundFile>,
+) -> Result<(), String> {
     let body = OutboundReply {
         message_id: d.message_id.0,
         conversation_id: d.conversation_id.0,
@@ -139,6 +167,7 @@ async fn send(client: &reqwest::Client, url: &str, d: &outbox::Delivery) -> Resu
         text: &d.body,
         agent_name: &d.author_name,
         sent_at_ms: d.created_at,
+        attachment,
     };
     let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
     let timestamp = now_ms() / 1000;

@@ -14,6 +14,8 @@ pub struct AppState {
     pub hub: super::live::Hub,
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
+    /// Where attachments' bytes live (`Settings::media_dir` on local disk by default).
+    pub media: Arc<dyn super::media::MediaStore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -43,6 +45,13 @@ pub struct Settings {
     pub limits: Limits,
     /// How long an invitation link works.
     pub invitation_ttl: Duration,
+    /// The folder attachments are stored in (local disk media store).
+    pub media_dir: std::path::PathBuf,
+    /// The largest file accepted in a conversation.
+    pub max_upload_bytes: usize,
+    /// How the world reaches this server (`https://inbox.example.com`): the base of the file
+    /// links sent to API channels' connectors.
+    pub public_url: String,
 }
 
 /// The abuse limits on public endpoints (listed in README "Abuse limits").
@@ -97,6 +106,9 @@ impl Default for Settings {
             trusted_proxy_hops: 0,
             limits: Limits::default(),
             invitation_ttl: Duration::from_secs(24 * 3600),
+            media_dir: std::path::PathBuf::from("data/media"),
+            max_upload_bytes: crate::domain::media::DEFAULT_MAX_UPLOAD_BYTES,
+            public_url: "http://127.0.0.1:3000".into(),
         }
     }
 }

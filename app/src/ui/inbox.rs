@@ -4,6 +4,7 @@
 //! updates arrive on one server-sent event stream per page (`live`), which refetches what
 //! changed.
 use super::bot::{inbox_status, use_bot_id};
+use super::media::{AttachButton, AttachmentPreview, UploadStatus};
 use super::profile::ProfilePanel;
 use super::tags::{ConversationTags, TagChip};
 use super::team::format_time;
@@ -712,7 +713,8 @@ fn Message(bot: BotId, message: MessageView, actor: Actor, #[prop(optional)] fou
         <li class=class class:found=found data-kind=message.kind.code()>
             {(!label.is_empty()).then(|| view! { <span class="who">{label}</span> })}
             // Text only: whatever a customer sent is shown as typed, never as markup.
-            <p class="body">{message.body}</p>
+            {(!message.body.is_empty()).then(|| view! { <p class="body">{message.body.clone()}</p> })}
+            {message.attachment.clone().map(|attachment| view! { <AttachmentPreview attachment /> })}
             <span class="when">{format_time(message.created_at_ms)}</span>
             {delivery.map(|(code, text)| view! { <span class=format!("delivery {code}")>{text}</span> })}
             {can_retry.then(|| view! {
@@ -811,7 +813,7 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
 
 /// A new idempotency key for one message (kept until that message is stored, so a retry after
 /// a dropped connection reuses it).
-fn new_key() -> String {
+pub(super) fn new_key() -> String {
     #[cfg(feature = "hydrate")]
     {
         (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * u32::MAX as f64) as u32)).collect()
@@ -856,6 +858,9 @@ fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl Into
     });
     let denied = reply_allowed.clone().err().map(|d| d.to_string());
     let disabled = reply_allowed.is_err() && note_allowed.is_err();
+    let media_allowed = policy::can_act(Some(&actor), InboxAction::SendMedia).map_err(|d| d.to_string());
+    let can_send_files = media_allowed.is_ok();
+    let upload = UploadStatus(RwSignal::new(None));
     let pending = move || actions.reply.pending().get() || actions.note.pending().get();
     view! {
         <form
@@ -864,6 +869,22 @@ fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl Into
             on:submit=move |ev| {
                 ev.prevent_default();
                 send();
+            }
+            // Files dropped on the reply box are sent (seat holders only; the server checks).
+            on:dragover=move |ev| {
+                if can_send_files {
+                    ev.prevent_default();
+                }
+            }
+            on:drop=move |ev| {
+                if !can_send_files {
+                    return;
+                }
+                ev.prevent_default();
+                #[cfg(feature = "hydrate")]
+                if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
+                    super::media::upload_files(bot, conversation, files, upload);
+                }
             }
         >
             <div class="composer-modes" role="group" aria-label="Write">
@@ -892,8 +913,21 @@ fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl Into
                         send();
                     }
                 }
+                // A pasted screenshot is sent as a file; pasted text stays text.
+                on:paste=move |ev| {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+                        if can_send_files {
+                            ev.prevent_default();
+                            super::media::upload_files(bot, conversation, files, upload);
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
             ></textarea>
             {denied.map(|reason| view! { <p class="reason" data-testid="reply-reason">{reason}</p> })}
+            <AttachButton bot conversation allowed=media_allowed status=upload />
             <button type="submit" disabled=move || disabled || pending()>
                 {move || if note_mode.get() { "Add note" } else { "Send" }}
             </button>

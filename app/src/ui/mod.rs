@@ -8,6 +8,7 @@ mod contacts;
 mod home;
 mod inbox;
 mod invite;
+mod media;
 mod profile;
 mod tags;
 mod team;

@@ -20,6 +20,8 @@ use testkit::TestDb;
 pub struct Inbox {
     pub t: TestDb,
     pub hub: Hub,
+    /// A media store in a folder of its own.
+    pub media: std::sync::Arc<dyn app::server::media::MediaStore>,
     pub bot: BotId,
     pub owner: UserId,
     pub api: ChannelSecret,
@@ -32,7 +34,9 @@ impl Inbox {
         let hub = Hub::new(t.db.clone());
         let api =
             channels::create_api_channel(&t.db, owner, bot, "WhatsApp", "http://127.0.0.1:9/unused").await.unwrap();
-        Inbox { t, hub, bot, owner, api }
+        let dir = std::env::temp_dir().join(format!("switchboard-test-media-{}", secrets::random_hex(8)));
+        let media = std::sync::Arc::new(app::server::media::LocalDisk::new(dir));
+        Inbox { t, hub, media, bot, owner, api }
     }
 
     pub fn db(&self) -> &Db {
@@ -47,6 +51,7 @@ impl Inbox {
         intake::ingest_webhook(
             self.db(),
             &self.hub,
+            Some(&self.sink()),
             &self.api.channel.public_id,
             Some(&ts.to_string()),
             Some(&format!("sha256={sig}")),
@@ -61,6 +66,10 @@ impl Inbox {
             "text": text, "handover": handover,
         });
         ConversationId(self.deliver(&body).await.unwrap().conversation_id)
+    }
+
+    pub fn sink(&self) -> intake::MediaSink<'_> {
+        intake::MediaSink { store: &self.media, max_bytes: app::domain::media::DEFAULT_MAX_UPLOAD_BYTES }
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -91,20 +100,20 @@ async fn a_signed_webhook_is_stored_once_and_a_bad_or_stale_one_not_at_all() {
     let stale_ts = now - intake::SIGNATURE_TOLERANCE_SECS - 5;
     let stale = secrets::sign_webhook(&i.api.secret, stale_ts, &raw);
     for (ts, sig) in [(now, wrong.as_str()), (stale_ts, stale.as_str()), (now, "")] {
-        let err = intake::ingest_webhook(i.db(), &i.hub, &public_id, Some(&ts.to_string()), Some(sig), &raw)
+        let err = intake::ingest_webhook(i.db(), &i.hub, None, &public_id, Some(&ts.to_string()), Some(sig), &raw)
             .await
             .unwrap_err();
         assert_eq!(err, AppError::BadSignature);
         assert_eq!(err.status(), 401);
     }
-    let err = intake::ingest_webhook(i.db(), &i.hub, &public_id, None, None, &raw).await.unwrap_err();
+    let err = intake::ingest_webhook(i.db(), &i.hub, None, &public_id, None, None, &raw).await.unwrap_err();
     assert_eq!(err.status(), 401);
     assert_eq!(i.count("SELECT COUNT(*) FROM messages").await, 1, "nothing stored from refused deliveries");
 
     // Malformed but signed: a clear 400, nothing stored.
     let junk = b"{\"message_id\": 5}".to_vec();
     let sig = secrets::sign_webhook(&i.api.secret, now, &junk);
-    let err = intake::ingest_webhook(i.db(), &i.hub, &public_id, Some(&now.to_string()), Some(&sig), &junk)
+    let err = intake::ingest_webhook(i.db(), &i.hub, None, &public_id, Some(&now.to_string()), Some(&sig), &junk)
         .await
         .unwrap_err();
     assert_eq!(err.status(), 400);
@@ -477,7 +486,9 @@ async fn a_resumed_stream_misses_nothing_and_repeats_nothing() {
                 let raw = serde_json::to_vec(&serde_json::json!({"message_id": format!("m{n}"), "contact": {"id": "c1"}, "text": format!("after {n}")})).unwrap();
                 let ts = now_ms() / 1000;
                 let sig = secrets::sign_webhook(&api_secret, ts, &raw);
-                intake::ingest_webhook(&db, &hub, &public_id, Some(&ts.to_string()), Some(&sig), &raw).await.unwrap();
+                intake::ingest_webhook(&db, &hub, None, &public_id, Some(&ts.to_string()), Some(&sig), &raw)
+                    .await
+                    .unwrap();
             }
         })
     };
@@ -564,6 +575,7 @@ async fn replies_reach_the_outbound_url_after_retries() {
         signal: i.hub.outbox_signal(),
         base_backoff_ms: 100,
         poll: std::time::Duration::from_millis(50),
+        public_url: "http://127.0.0.1:3000".into(),
     }
     .spawn();
     let reply = inbox::compose(i.db(), &i.hub, i.owner, i.bot, conversation, Compose::Reply, "It ships today", &key())
@@ -607,6 +619,7 @@ async fn a_reply_that_never_gets_through_is_failed_and_can_be_retried() {
         signal: i.hub.outbox_signal(),
         base_backoff_ms: 1,
         poll: std::time::Duration::from_millis(20),
+        public_url: "http://127.0.0.1:3000".into(),
     }
     .spawn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -670,6 +683,7 @@ async fn competing_workers_deliver_each_reply_exactly_once() {
                 hub,
                 base_backoff_ms: 100,
                 poll: std::time::Duration::from_millis(10),
+                public_url: "http://127.0.0.1:3000".into(),
             }
             .spawn()
         })

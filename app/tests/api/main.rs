@@ -6,6 +6,7 @@
 mod billing;
 mod contacts;
 mod inbox;
+mod media;
 mod search;
 mod services;
 mod support;

@@ -115,6 +115,7 @@ async fn search_sees_only_the_members_bot() {
     intake::ingest_webhook(
         i.db(),
         &i.hub,
+        None,
         &api.channel.public_id,
         Some(&ts.to_string()),
         Some(&format!("sha256={sig}")),

@@ -40,8 +40,13 @@ impl TestApp {
         Self::with_settings(Settings::default()).await
     }
 
-    pub async fn with_settings(settings: Settings) -> TestApp {
+    pub async fn with_settings(mut settings: Settings) -> TestApp {
         let db = TestDb::new().await;
+        // Each app stores files in a folder of its own.
+        if settings.media_dir == Settings::default().media_dir {
+            settings.media_dir =
+                std::env::temp_dir().join(format!("switchboard-http-media-{}", app::server::secrets::random_hex(8)));
+        }
         let options = leptos::config::LeptosOptions::builder().output_name("switchboard").build();
         let state = state_for(db.db.clone(), options, settings);
         TestApp { router: app(state.clone()), state, _db: db }

@@ -68,7 +68,11 @@ async fn webhooks_are_acknowledged_after_commit_and_refused_when_unsigned() {
     }
     let unknown = s.app.send(hook("0000", &s.api.secret, &other, 0)).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    let huge = serde_json::json!({"message_id": "w3", "contact": {"id": "x"}, "text": "a".repeat(100_000)});
+    // A long text is refused by its rule; a body past the upload limit before it is read.
+    let long = serde_json::json!({"message_id": "w3", "contact": {"id": "x"}, "text": "a".repeat(100_000)});
+    let refused = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &long, 0)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    let huge = serde_json::json!({"message_id": "w4", "contact": {"id": "x"}, "text": "a".repeat(14 << 20)});
     let too_large = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &huge, 0)).await;
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(s.app.count("messages").await, 1, "nothing stored from refused deliveries");
@@ -331,4 +335,110 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
         .await;
     assert_eq!(reason.error().to_string(), "You need an Inbox seat to reply — ask an admin.");
     assert_eq!(snapshot().await, before, "nothing changed");
+}
+
+fn upload(path: &str, bytes: Vec<u8>, cookie: Option<&str>, site: &str) -> Request<Body> {
+    let mut request = Request::post(path).header(header::HOST, "localhost").header("sec-fetch-site", site);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(bytes)).unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path).header(header::HOST, "localhost");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+const PNG_1X1: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde\0\0\0\x0cIDATx\x9cc\xf8\xcf\xc0\0\0\x03\x01\x01\0\xc9\xfe\x92\xef\0\0\0\0IEND\xaeB`\x82";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn files_are_uploaded_by_seat_holders_and_served_inert_to_members_only() {
+    let s = setup().await;
+    let body =
+        serde_json::json!({"message_id": "f1", "contact": {"id": "+1555"}, "text": "Invoice?", "handover": true});
+    let receipt: serde_json::Value = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await.json();
+    let conversation = receipt["conversation_id"].as_i64().unwrap();
+    let path =
+        |name: &str| format!("/media/upload/{}/{conversation}?name={name}&key={}", s.bot, secrets::random_hex(8));
+
+    let text =
+        s.app.send(upload(&path("notes%20%C3%A9.txt"), b"Order 4411".to_vec(), Some(&s.owner), "same-origin")).await;
+    assert_eq!(text.status, StatusCode::OK, "{}", text.body);
+    let message: serde_json::Value = text.json();
+    let url = message["attachment"]["url"].as_str().unwrap().to_string();
+    let served = s.app.send(get(&url, Some(&s.owner))).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.body, "Order 4411");
+    let h = |name: &str| served.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(h("content-type"), "text/plain");
+    assert_eq!(h("content-disposition"), "attachment; filename=\"notes _.txt\"; filename*=UTF-8''notes%20%C3%A9.txt");
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert!(h("content-security-policy").contains("sandbox"), "{}", h("content-security-policy"));
+    // Without a session, or from another bot, the file does not exist.
+    assert_eq!(s.app.send(get(&url, None)).await.status, StatusCode::NOT_FOUND);
+    let stranger = s.app.sign_up("Stan Stranger", "stan@example.com").await;
+    assert_eq!(s.app.send(get(&url, Some(&stranger))).await.status, StatusCode::NOT_FOUND);
+
+    // Images display inline, with a preview.
+    let image = s.app.send(upload(&path("dot.png"), PNG_1X1.to_vec(), Some(&s.owner), "same-origin")).await;
+    assert_eq!(image.status, StatusCode::OK, "{}", image.body);
+    let message: serde_json::Value = image.json();
+    let shown = s.app.send(get(message["attachment"]["url"].as_str().unwrap(), Some(&s.owner))).await;
+    assert!(shown.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("inline"));
+    assert_eq!(shown.headers[header::CONTENT_TYPE], "image/png");
+    let thumb = s.app.send(get(message["attachment"]["thumb_url"].as_str().unwrap(), Some(&s.owner))).await;
+    assert_eq!(thumb.status, StatusCode::OK);
+    assert_eq!(thumb.headers[header::CONTENT_TYPE], "image/jpeg");
+
+    // Refused: markup whatever its name, a byte over the limit, another site, no session,
+    // another bot's member. Nothing is stored for any of them.
+    let before = s.app.count("attachments").await;
+    let html = s
+        .app
+        .send(upload(&path("cat.png"), b"<html><script>alert(1)</script>".to_vec(), Some(&s.owner), "same-origin"))
+        .await;
+    assert_eq!(html.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.body.contains("HTML"), "{}", html.body);
+    let over =
+        s.app.send(upload(&path("big.txt"), vec![b'a'; 10 * 1024 * 1024 + 1], Some(&s.owner), "same-origin")).await;
+    assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(over.body.contains("10 MB"), "{}", over.body);
+    let cross = s.app.send(upload(&path("a.txt"), b"hi".to_vec(), Some(&s.owner), "cross-site")).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.app.send(upload(&path("a.txt"), b"hi".to_vec(), None, "same-origin")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let theirs = s.app.send(upload(&path("a.txt"), b"hi".to_vec(), Some(&stranger), "same-origin")).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert_eq!(s.app.count("attachments").await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visitor_uploads_from_the_widget_and_opens_only_their_own_signed_link() {
+    let s = setup().await;
+    let channels = s
+        .app
+        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
+    let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
+    let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
+    let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
+    let path = format!("/widget/{widget}/upload?token={token}&name=photo.png&client_id={}", secrets::random_hex(8));
+    let sent = s.app.send(Request::post(&path).body(Body::from(PNG_1X1.to_vec())).unwrap()).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let sent: serde_json::Value = sent.json();
+    let url = sent["message"]["attachment"]["url"].as_str().unwrap().to_string();
+    assert!(url.contains("sig="));
+    assert_eq!(s.app.send(get(&url, None)).await.status, StatusCode::OK, "the signed link needs no session");
+    let altered = url.replace("exp=", "exp=9");
+    assert_eq!(s.app.send(get(&altered, None)).await.status, StatusCode::NOT_FOUND);
+    let bare = url.split('?').next().unwrap();
+    assert_eq!(s.app.send(get(bare, None)).await.status, StatusCode::NOT_FOUND, "no link, no session: nothing");
 }

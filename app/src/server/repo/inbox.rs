@@ -644,6 +644,7 @@ impl From<MessageRow> for MessageView {
             author_name: row.author_name,
             delivery: row.delivery,
             created_at_ms: row.created_at,
+            attachment: None,
         }
     }
 }
@@ -752,9 +753,10 @@ pub async fn message_in_bot<'c>(
     Ok(row.map(MessageView::from))
 }
 
-/// Up to `limit` messages before `before` (newest page when `None`), returned oldest first.
-pub async fn messages_page<'c>(
-    db: impl Executor<'c, Database = Any>,
+/// Up to `limit` messages before `before` (newest page when `None`), returned oldest first,
+/// with their attachments.
+pub async fn messages_page(
+    conn: &mut sqlx::AnyConnection,
     conversation: ConversationId,
     before: Option<MessageId>,
     customer_visible_only: bool,
@@ -768,10 +770,12 @@ pub async fn messages_page<'c>(
     .bind(conversation.0)
     .bind(before.map(|b| b.0).unwrap_or(i64::MAX))
     .bind(limit)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
     rows.reverse();
-    Ok(rows.into_iter().map(MessageView::from).collect())
+    let mut messages: Vec<MessageView> = rows.into_iter().map(MessageView::from).collect();
+    super::media::attach(conn, &mut messages).await?;
+    Ok(messages)
 }
 
 pub async fn set_delivery<'c>(

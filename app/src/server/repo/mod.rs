@@ -5,6 +5,7 @@ pub mod billing;
 pub mod contacts;
 pub mod events;
 pub mod inbox;
+pub mod media;
 pub mod outbox;
 pub mod rate_limits;
 pub mod search;

@@ -20,6 +20,7 @@ use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, N
 use crate::server::repo::search::{self as search_repo, SearchFilter};
 use crate::server::repo::{events, tags as tag_repo, team};
 use crate::server::services::contacts;
+use crate::server::services::media::StoredFile;
 
 pub const LIST_PAGE_SIZE: i64 = 50;
 pub const THREAD_PAGE_SIZE: i64 = 50;
@@ -280,23 +281,24 @@ async fn open_action(
 }
 
 /// Adds a message inside an open action and records the live events for it.
+/// `file`, when given, is attached to the message in the same transaction.
 async fn add_message(
     db: &Db,
     tx: &mut WriteTx,
     facts: &repo::ConversationFacts,
     message: NewMessage<'_>,
+    file: Option<&StoredFile>,
     now: i64,
 ) -> Result<Option<MessageView>, AppError> {
-    let Some(stored) = repo::insert_message(&mut **tx, &message, now).await? else { return Ok(None) };
-    repo::record_message(
-        &mut **tx,
-        facts.id,
-        stored.id,
-        stored.kind,
-        &crate::domain::inbox::preview_of(&stored.body),
-        now,
-    )
-    .await?;
+    let Some(mut stored) = repo::insert_message(&mut **tx, &message, now).await? else { return Ok(None) };
+    let preview = match file {
+        Some(file) => {
+            stored.attachment = Some(file.attach_to(tx, facts.bot_id, stored.id, now).await?);
+            if stored.body.is_empty() { file.preview() } else { crate::domain::inbox::preview_of(&stored.body) }
+        }
+        None => crate::domain::inbox::preview_of(&stored.body),
+    };
+    repo::record_message(&mut **tx, facts.id, stored.id, stored.kind, &preview, now).await?;
     if !facts.is_banned() {
         events::append(tx, db.backend(), facts.bot_id, &LiveEvent::MessageAdded { message: stored.clone() }).await?;
         events::append(tx, db.backend(), facts.bot_id, &LiveEvent::ConversationChanged { conversation: facts.id })
@@ -325,7 +327,7 @@ async fn system_event(
         idempotency_key: None,
         delivery: Delivery::None,
     };
-    add_message(db, tx, facts, message, now).await?;
+    add_message(db, tx, facts, message, None, now).await?;
     Ok(())
 }
 
@@ -357,15 +359,56 @@ pub async fn compose(
     key: &str,
 ) -> Result<MessageView, AppError> {
     let text = MessageText::parse(body)?;
+    write(db, hub, user, bot, conversation, what, text, None, key).await
+}
+
+/// Sends a checked, stored file (`services::media::store`) as a reply, idempotent on `key`
+/// like a reply.
+pub async fn send_file(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    file: &StoredFile,
+    key: &str,
+) -> Result<MessageView, AppError> {
+    write(db, hub, user, bot, conversation, Compose::Reply, MessageText::parse_caption("")?, Some(file), key).await
+}
+
+/// May `user` send files in `bot`? Asked before a file's bytes are stored, so a member who may
+/// not cannot fill the disk (the write asks again, inside its transaction).
+pub async fn may_send_file(db: &Db, user: UserId, bot: BotId) -> Result<(), AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let me = acting_member(&mut conn, user, bot).await?;
+    policy::can_act(actor(&me), InboxAction::SendMedia)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    what: Compose,
+    text: MessageText,
+    file: Option<&StoredFile>,
+    key: &str,
+) -> Result<MessageView, AppError> {
     let key = IdempotencyKey::parse(key)?;
-    let action = match what {
-        Compose::Reply => InboxAction::Reply,
-        Compose::Note => InboxAction::InternalNote,
+    let action = match (what, file) {
+        (Compose::Reply, Some(_)) => InboxAction::SendMedia,
+        (Compose::Reply, None) => InboxAction::Reply,
+        (Compose::Note, _) => InboxAction::InternalNote,
     };
     let now = now_ms();
     let (mut tx, me, facts) = open_action(db, user, bot, conversation, action).await?;
-    if let Some(existing) = repo::message_by_key(&mut *tx, conversation, key.as_str()).await? {
-        return if existing.author == Some(me.member) && existing.message.body == text.as_str() {
+    if let Some(mut existing) = repo::message_by_key(&mut *tx, conversation, key.as_str()).await? {
+        crate::server::repo::media::attach(&mut tx, std::slice::from_mut(&mut existing.message)).await?;
+        let same_file = existing.message.attachment.as_ref().map(|a| a.size_bytes) == file.map(|f| f.size_bytes);
+        return if existing.author == Some(me.member) && existing.message.body == text.as_str() && same_file {
             Ok(existing.message)
         } else {
             Err(AppError::Conflict("This request key was already used for another message.".into()))
@@ -388,7 +431,7 @@ pub async fn compose(
         idempotency_key: Some(key.as_str()),
         delivery,
     };
-    let stored = add_message(db, &mut tx, &facts, message, now)
+    let stored = add_message(db, &mut tx, &facts, message, file, now)
         .await?
         .ok_or_else(|| AppError::Conflict("This request key was already used for another message.".into()))?;
     if what == Compose::Reply {

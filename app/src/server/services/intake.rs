@@ -11,10 +11,19 @@ use crate::domain::{AppError, BotId};
 use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
 use crate::server::live::Hub;
+use crate::server::media::MediaStore;
 use crate::server::repo::events;
 use crate::server::repo::inbox::{self as repo, ChannelRow, ContactDetails, NewConversation, NewMessage};
 use crate::server::secrets;
+use crate::server::services::media::{self, StoredFile};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Where inbound files go, and how large they may be.
+pub struct MediaSink<'a> {
+    pub store: &'a Arc<dyn MediaStore>,
+    pub max_bytes: usize,
+}
 
 /// How far a webhook's timestamp may be from our clock (replays older than this are refused).
 pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
@@ -26,7 +35,12 @@ pub struct InboundWebhook {
     /// The provider's id for this message: a redelivery with the same id stores nothing new.
     pub message_id: String,
     pub contact: InboundContact,
+    /// May be empty when an attachment is sent.
+    #[serde(default)]
     pub text: String,
+    /// A file sent by the customer, inline (see README "API channel").
+    #[serde(default)]
+    pub attachment: Option<InboundFile>,
     /// "customer" (default) or "bot" — a connector may report what the bot answered.
     #[serde(default)]
     pub from: Option<String>,
@@ -47,6 +61,14 @@ pub struct InboundContact {
     pub phone: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundFile {
+    pub file_name: String,
+    /// The file's bytes in standard base64.
+    pub data_base64: String,
+}
+
 /// The answer to an accepted webhook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestReceipt {
@@ -61,6 +83,7 @@ struct Inbound<'a> {
     channel: &'a ChannelRow,
     contact: ContactDetails<'a>,
     text: MessageText,
+    file: Option<&'a StoredFile>,
     from_bot: bool,
     provider_message_id: &'a str,
     handover: bool,
@@ -70,11 +93,12 @@ fn bad_signature() -> AppError {
     AppError::BadSignature
 }
 
-/// Verifies and stores one webhook delivery. `timestamp` and `signature` are the
+/// Verifies and stores one webhook delivery (an inline file goes to `media`). `timestamp` and `signature` are the
 /// `X-Switchboard-Timestamp` and `X-Switchboard-Signature` headers; `body` the raw bytes.
 pub async fn ingest_webhook(
     db: &Db,
     hub: &Hub,
+    media: Option<&MediaSink<'_>>,
     channel_public_id: &str,
     timestamp: Option<&str>,
     signature: Option<&str>,
@@ -117,11 +141,37 @@ pub async fn ingest_webhook(
             email: email.as_deref(),
             phone: phone.as_deref(),
         },
-        text: MessageText::parse(&hook.text)?,
+        text: MessageText::parse_caption(&hook.text)?,
+        file: None,
         from_bot,
         provider_message_id,
         handover: hook.handover,
     };
+    if inbound.text.as_str().is_empty() && hook.attachment.is_none() {
+        return Err(AppError::invalid("text", "Send a text, an attachment or both."));
+    }
+    let stored = match &hook.attachment {
+        Some(file) => {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(file.data_base64.trim())
+                .map_err(|_| AppError::invalid("attachment.data_base64", "data_base64 is not valid base64."))?;
+            // A redelivery stores nothing new (and its file is already in the store).
+            if let Some(existing) = repo::message_by_provider_id(db.pool(), channel.id, provider_message_id).await? {
+                let recorded = duplicate(existing);
+                return Ok(IngestReceipt {
+                    message_id: recorded.message.id.0,
+                    conversation_id: recorded.conversation.0,
+                    duplicate: true,
+                });
+            }
+            // Without a media store (the demo's own messages) files are not accepted.
+            let sink = media.ok_or_else(|| AppError::invalid("attachment", "Files can't be sent here."))?;
+            Some(media::store(sink.store, &file.file_name, bytes, sink.max_bytes).await?)
+        }
+        None => None,
+    };
+    let inbound = Inbound { file: stored.as_ref(), ..inbound };
     let outcome = record_inbound(db, hub, &inbound).await?;
     Ok(IngestReceipt {
         message_id: outcome.message.id.0,
@@ -182,7 +232,7 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
         idempotency_key: None,
         delivery: Delivery::None,
     };
-    let Some(stored) = repo::insert_message(&mut *tx, &message, now).await? else {
+    let Some(mut stored) = repo::insert_message(&mut *tx, &message, now).await? else {
         // Lost a race with a concurrent delivery of the same id (the constraint held).
         drop(tx);
         let existing = repo::message_by_provider_id(db.pool(), channel.id, inbound.provider_message_id)
@@ -190,7 +240,14 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
             .ok_or(AppError::Internal)?;
         return Ok(duplicate(existing));
     };
-    repo::record_message(&mut *tx, facts.id, stored.id, kind, &preview_of(&stored.body), now).await?;
+    let preview = match inbound.file {
+        Some(file) => {
+            stored.attachment = Some(file.attach_to(&mut tx, bot, stored.id, now).await?);
+            if stored.body.is_empty() { file.preview() } else { preview_of(&stored.body) }
+        }
+        None => preview_of(&stored.body),
+    };
+    repo::record_message(&mut *tx, facts.id, stored.id, kind, &preview, now).await?;
     if inbound.handover && facts.handover_at.is_none() {
         repo::request_handover(&mut *tx, facts.id, now).await?;
     }
@@ -201,8 +258,17 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
     }
     tx.commit().await?;
     hub.wake(bot);
-    let message = stored.for_customer().ok_or(AppError::Internal)?;
+    let message = customer_view(&stored, &channel.secret).ok_or(AppError::Internal)?;
     Ok(Recorded { message, conversation: facts.id, duplicate: false })
+}
+
+/// The customer's view of a message, its file links signed for them (they have no session).
+pub fn customer_view(message: &crate::domain::inbox::MessageView, channel_secret: &str) -> Option<CustomerMessage> {
+    let mut view = message.for_customer()?;
+    if let Some(file) = &mut view.attachment {
+        media::sign_links(file, channel_secret);
+    }
+    Some(view)
 }
 
 fn duplicate(existing: crate::domain::inbox::MessageView) -> Recorded {
@@ -214,6 +280,7 @@ fn duplicate(existing: crate::domain::inbox::MessageView) -> Recorded {
             body: String::new(),
             author_name: String::new(),
             created_at_ms: existing.created_at_ms,
+            attachment: None,
         }),
         duplicate: true,
     }
@@ -304,7 +371,7 @@ pub async fn widget_state(db: &Db, public_id: &str, token: &str) -> Result<Widge
         Some(c) => repo::messages_page(&mut *conn, c.id, None, true, 100)
             .await?
             .iter()
-            .filter_map(|m| m.for_customer())
+            .filter_map(|m| customer_view(m, &channel.secret))
             .collect(),
         None => Vec::new(),
     };
@@ -346,9 +413,41 @@ pub async fn widget_send(
         channel: &channel,
         contact: ContactDetails { external_id: &visitor, name: None, email: None, phone: None },
         text: MessageText::parse(text)?,
+        file: None,
         from_bot: false,
         provider_message_id: &provider_message_id,
         handover,
+    };
+    let recorded = record_inbound(db, hub, &inbound).await?;
+    Ok(WidgetSent { conversation_id: recorded.conversation.0, message: recorded.message })
+}
+
+/// The visitor sends a file (checked and stored before anything is recorded); `client_id`
+/// makes a resend store nothing new.
+#[allow(clippy::too_many_arguments)]
+pub async fn widget_upload(
+    db: &Db,
+    hub: &Hub,
+    media: &MediaSink<'_>,
+    public_id: &str,
+    token: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    client_id: &str,
+) -> Result<WidgetSent, AppError> {
+    let channel = widget_channel(db, public_id).await?;
+    let visitor = visitor_of(&channel, token)?;
+    let key = crate::domain::inbox::IdempotencyKey::parse(client_id)?;
+    let provider_message_id = format!("{visitor}:{}", key.as_str());
+    let stored = media::store(media.store, file_name, bytes, media.max_bytes).await?;
+    let inbound = Inbound {
+        channel: &channel,
+        contact: ContactDetails { external_id: &visitor, name: None, email: None, phone: None },
+        text: MessageText::parse_caption("")?,
+        file: Some(&stored),
+        from_bot: false,
+        provider_message_id: &provider_message_id,
+        handover: false,
     };
     let recorded = record_inbound(db, hub, &inbound).await?;
     Ok(WidgetSent { conversation_id: recorded.conversation.0, message: recorded.message })
@@ -430,17 +529,22 @@ pub async fn widget_typing(db: &Db, hub: &Hub, public_id: &str, token: &str) -> 
     Ok(())
 }
 
+/// What a visitor's live stream follows.
+pub struct WidgetStream {
+    pub bot: BotId,
+    /// Their current conversation, if any.
+    pub conversation: Option<ConversationId>,
+    /// Signs the file links in what is streamed.
+    pub channel_secret: String,
+}
+
 /// The visitor's identity for the live stream: their current conversation, if any.
-pub async fn widget_stream_target(
-    db: &Db,
-    public_id: &str,
-    token: &str,
-) -> Result<(BotId, Option<ConversationId>), AppError> {
+pub async fn widget_stream_target(db: &Db, public_id: &str, token: &str) -> Result<WidgetStream, AppError> {
     let channel = widget_channel(db, public_id).await?;
     let visitor = visitor_of(&channel, token)?;
     repo::contact_by_external_id(db.pool(), channel.id, &visitor).await?.ok_or(AppError::NotFound)?;
     let current = repo::latest_conversation_of(db.pool(), channel.id, &visitor)
         .await?
         .filter(|c| c.status != ConversationStatus::Closed);
-    Ok((channel.bot_id, current.map(|c| c.id)))
+    Ok(WidgetStream { bot: channel.bot_id, conversation: current.map(|c| c.id), channel_secret: channel.secret })
 }

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod demo;
 pub mod inbox;
 pub mod intake;
+pub mod media;
 pub mod seed;
 pub mod tags;
 pub mod team;

@@ -24,6 +24,7 @@ function server(listen: number, dir: string, extra: Record<string, string> = {})
     env: {
       SWITCHBOARD_ADDR: `127.0.0.1:${listen}`,
       DATABASE_URL: `sqlite://${dir}/switchboard.db`,
+      SWITCHBOARD_MEDIA_DIR: `${dir}/media`,
       SWITCHBOARD_SITE_ROOT: path.join(root, 'target', 'site'),
       RUST_LOG: 'warn',
       // Every browser test signs up from 127.0.0.1; the per-address limit has its own HTTP test.

@@ -1,30 +1,8 @@
-import { test, expect, Page, Browser, FrameLocator } from '@playwright/test';
-import { hydrated, invite, join, ownerWithBot as newOwnerWithBot, signUp, unique } from './support';
-import { shopPort } from '../playwright.config';
+import { test, expect, Page } from '@playwright/test';
+import { customerOnShop, hydrated, invite, join, ownerWithBot as newOwnerWithBot, signUp, unique, widgetId } from './support';
 
 /** Ali owns a new bot (the threads below name him). */
 const ownerWithBot = (page: Page, botName: string) => newOwnerWithBot(page, botName, 'Ali Owner');
-
-/** The widget id, read from the embed snippet in Bot Settings > Channels. */
-async function widgetId(page: Page, botId: string): Promise<string> {
-  await page.goto(`/bots/${botId}/channels`);
-  await hydrated(page);
-  const snippet = await page.getByTestId('embed-snippet').inputValue();
-  const match = snippet.match(/data-widget="([0-9a-f]+)"/);
-  expect(match).not.toBeNull();
-  expect(snippet).toContain('/widget.js');
-  return match![1];
-}
-
-/** A customer on the business's own site (another origin), with the snippet pasted in. */
-async function customerOnShop(browser: Browser, baseURL: string, widget: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${shopPort}/shop?widget=${widget}&switchboard=${encodeURIComponent(baseURL)}`);
-  await page.getByRole('button', { name: 'Chat with us' }).click();
-  const chat: FrameLocator = page.frameLocator('iframe[title="Chat"]');
-  return { context, page, chat };
-}
 
 test('a customer on another site and an agent chat live both ways; customer HTML stays text', async ({
   page,

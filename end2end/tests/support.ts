@@ -1,5 +1,6 @@
 // Steps the browser tests share: sign up, make a bot, invite, join.
-import { expect, Page, Browser } from '@playwright/test';
+import { expect, Page, Browser, FrameLocator } from '@playwright/test';
+import { shopPort } from '../playwright.config';
 
 export const password = 'correct horse battery';
 export const unique = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
@@ -67,4 +68,25 @@ export async function join(browser: Browser, link: string, name: string, email: 
   await page.getByRole('button', { name: 'Accept and join' }).click();
   await expect(page).not.toHaveURL(/\/invite\//);
   return { context, page };
+}
+
+/** The widget id, read from the embed snippet in Bot Settings > Channels. */
+export async function widgetId(page: Page, botId: string): Promise<string> {
+  await page.goto(`/bots/${botId}/channels`);
+  await hydrated(page);
+  const snippet = await page.getByTestId('embed-snippet').inputValue();
+  const match = snippet.match(/data-widget="([0-9a-f]+)"/);
+  expect(match).not.toBeNull();
+  expect(snippet).toContain('/widget.js');
+  return match![1];
+}
+
+/** A customer on the business's own site (another origin), with the snippet pasted in. */
+export async function customerOnShop(browser: Browser, baseURL: string, widget: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${shopPort}/shop?widget=${widget}&switchboard=${encodeURIComponent(baseURL)}`);
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  const chat: FrameLocator = page.frameLocator('iframe[title="Chat"]');
+  return { context, page, chat };
 }

@@ -43,14 +43,25 @@ pub fn routes() -> Router<AppState> {
         .route("/media/{id}/thumb", get(serve_thumbnail))
 }
 
+/// Bodies these routes buffer (each up to the upload limit) at once: a fixed number bounds that
+/// memory (~16 × 13 MB for uploads); more wait their turn within the request timeout. Webhooks
+/// get their own, larger share (they are mostly small and must keep up with a connector).
+const UPLOADS_AT_ONCE: usize = 16;
+const WEBHOOKS_AT_ONCE: usize = 32;
+
 /// Routes whose bodies may carry a file: their own body limit (the upload limit plus room for
 /// base64 and JSON), outside the form limit of everything else.
 pub fn upload_routes(max_upload_bytes: usize) -> Router<AppState> {
     let limit = max_upload_bytes / 3 * 4 + 64 * 1024;
-    Router::new()
-        .route("/hooks/{channel}", post(webhook))
+    let uploads = Router::new()
         .route("/widget/{channel}/upload", post(widget_upload))
         .route("/media/upload/{bot}/{conversation}", post(member_upload))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(UPLOADS_AT_ONCE));
+    let hooks = Router::new()
+        .route("/hooks/{channel}", post(webhook))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(WEBHOOKS_AT_ONCE));
+    uploads
+        .merge(hooks)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }
@@ -553,7 +564,26 @@ async fn serve(
         Ok(served) => served,
         Err(err) => return failure(err),
     };
-    let mut response = served.bytes.into_response();
+    let mut response = match served.body {
+        media::ServedBody::Bytes(bytes) => bytes.into_response(),
+        // Streamed from disk: a download holds a buffer, not the whole file, however slow the
+        // client.
+        media::ServedBody::File(path) => match tokio::fs::File::open(&path).await {
+            Ok(file) => {
+                let length = file.metadata().await.map(|m| m.len()).ok();
+                let mut response =
+                    axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+                if let Some(length) = length {
+                    response.headers_mut().insert(header::CONTENT_LENGTH, length.into());
+                }
+                response
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "could not open a stored file");
+                return failure(AppError::Internal);
+            }
+        },
+    };
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(served.media_type.code()) {
         headers.insert(header::CONTENT_TYPE, value);

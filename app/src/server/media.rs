@@ -148,6 +148,11 @@ pub fn content_name(bytes: &[u8]) -> String {
 pub trait MediaStore: Send + Sync + 'static {
     fn put(&self, name: &str, bytes: &[u8]) -> std::io::Result<()>;
     fn get(&self, name: &str) -> std::io::Result<Option<Vec<u8>>>;
+    /// A local file holding `name`, if the store keeps one: it is then streamed to the client
+    /// rather than read into memory.
+    fn local_path(&self, _name: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// Files under a folder (`data/media` by default), two levels of fan-out by name.
@@ -186,6 +191,10 @@ impl MediaStore for LocalDisk {
         std::fs::rename(&tmp, &path)?;
         std::fs::File::open(dir)?.sync_all()?;
         Ok(())
+    }
+
+    fn local_path(&self, name: &str) -> Option<PathBuf> {
+        self.path(name).filter(|path| path.is_file())
     }
 
     fn get(&self, name: &str) -> std::io::Result<Option<Vec<u8>>> {

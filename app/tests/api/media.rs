@@ -131,7 +131,7 @@ async fn a_seat_holder_sends_a_file_once_and_only_the_bots_members_can_open_it()
 
     let served =
         media::serve(i.db(), &i.media, Requester::User(i.owner), attachment.id, Variant::Original).await.unwrap();
-    assert_eq!(served.bytes, PDF);
+    assert_eq!(served.bytes().await.unwrap(), PDF);
     assert_eq!(served.media_type, MediaType::Pdf);
     assert_eq!(served.file_name, "Invoice 4411.pdf");
     // Viewers may open files; another bot's owner and anonymous callers get "not found".
@@ -208,14 +208,14 @@ async fn a_visitor_sends_a_photo_and_only_their_signed_link_opens_it() {
     let (exp, sig) = link_parts(&file.url);
     let link = Requester::Link { expires_s: exp, sig: &sig };
     let served = media::serve(i.db(), &i.media, link, file.id, Variant::Original).await.unwrap();
-    assert_eq!(served.bytes, photo);
+    assert_eq!(served.bytes().await.unwrap(), photo);
     let (texp, tsig) = link_parts(&thumb_url);
     let thumb =
         media::serve(i.db(), &i.media, Requester::Link { expires_s: texp, sig: &tsig }, file.id, Variant::Thumbnail)
             .await
             .unwrap();
     assert_eq!(thumb.media_type, MediaType::Jpeg);
-    assert!(thumb.bytes.len() < photo.len());
+    assert!(thumb.bytes().await.unwrap().len() < photo.len());
     // A link for the original does not open the preview, an altered one opens nothing, and
     // the link never opened another file.
     for (variant, exp, sig) in [
@@ -334,5 +334,5 @@ async fn a_reply_with_a_file_reaches_the_api_channel_as_a_signed_expiring_link()
     let served = media::serve(i.db(), &i.media, Requester::Link { expires_s: exp, sig: &sig }, id, Variant::Original)
         .await
         .unwrap();
-    assert_eq!(served.bytes, png(64, 64));
+    assert_eq!(served.bytes().await.unwrap(), png(64, 64));
 }

@@ -112,9 +112,15 @@ pub enum Requester<'a> {
     Nobody,
 }
 
+/// Where a served file's bytes come from: a local file (streamed) or memory.
+pub enum ServedBody {
+    File(std::path::PathBuf),
+    Bytes(Vec<u8>),
+}
+
 /// A file ready to send: its bytes and how to serve them.
 pub struct Served {
-    pub bytes: Vec<u8>,
+    pub body: ServedBody,
     /// What the bytes are (a preview is always JPEG).
     pub media_type: MediaType,
     pub file_name: String,
@@ -148,16 +154,33 @@ pub async fn serve(
         Variant::Original => (found.content_name.clone(), found.media_type),
         Variant::Thumbnail => (found.thumb_name.clone().ok_or(AppError::NotFound)?, MediaType::Jpeg),
     };
-    let store = store.clone();
-    let bytes = tokio::task::spawn_blocking(move || store.get(&name))
-        .await
-        .map_err(|_| AppError::Internal)?
-        .map_err(store_failed)?
-        .ok_or_else(|| {
-            tracing::error!(attachment = id.0, "an attachment's bytes are missing from the media store");
-            AppError::NotFound
-        })?;
-    Ok(Served { bytes, media_type, file_name: found.file_name })
+    let missing = || {
+        tracing::error!(attachment = id.0, "an attachment's bytes are missing from the media store");
+        AppError::NotFound
+    };
+    let body = match store.local_path(&name) {
+        Some(path) => ServedBody::File(path),
+        None => {
+            let store = store.clone();
+            let bytes = tokio::task::spawn_blocking(move || store.get(&name))
+                .await
+                .map_err(|_| AppError::Internal)?
+                .map_err(store_failed)?
+                .ok_or_else(missing)?;
+            ServedBody::Bytes(bytes)
+        }
+    };
+    Ok(Served { body, media_type, file_name: found.file_name })
+}
+
+impl Served {
+    /// All the bytes at once (tests, small files).
+    pub async fn bytes(&self) -> std::io::Result<Vec<u8>> {
+        match &self.body {
+            ServedBody::File(path) => tokio::fs::read(path).await,
+            ServedBody::Bytes(bytes) => Ok(bytes.clone()),
+        }
+    }
 }
 
 /// How long links given to visitors and to API channels work.

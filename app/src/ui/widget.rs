@@ -23,9 +23,9 @@ fn ChatPage(widget: String, bot_name: String) -> impl IntoView {
             <form class="chat-compose">
                 <label class="sr-only" for="chat-text">"Message"</label>
                 <textarea id="chat-text" name="text" rows="2" maxlength="4000" placeholder="Write a message…" required></textarea>
-                <label class="chat-attach" title="Send a photo or a file">
+                <label class="chat-attach" title="Attach a photo or a file">
                     <span aria-hidden="true">"📎"</span>
-                    <span class="sr-only">"Send a photo or a file"</span>
+                    <span class="sr-only">"Attach a photo or a file"</span>
                     <input class="chat-file" type="file" multiple
                         accept="image/*,application/pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp,.rtf,.txt,audio/*,video/*" />
                 </label>

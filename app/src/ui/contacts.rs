@@ -1,6 +1,7 @@
 //! Inbox › Contacts: everyone who wrote to the bot (searchable), a contact's page with their
 //! details and every conversation, and merging two contacts of the same person.
 use super::bot::use_bot_id;
+use super::profile::PastConversationItem;
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, PageData, encode_query, page_data};
 use crate::api::contacts::{ContactAttribute, MergeContacts, contacts_list, open_contact};
@@ -8,7 +9,6 @@ use crate::domain::contacts::{
     ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, CONTACT_QUERY_MAX, ContactDetail, ContactSummary, ContactsPage,
 };
 use crate::domain::ids::ContactId;
-use crate::domain::inbox::ConversationStatus;
 use crate::domain::text::count;
 use crate::domain::{AppError, BotId};
 use leptos::form::ActionForm;
@@ -175,26 +175,7 @@ fn ContactView(bot: BotId, detail: ContactDetail, find: String) -> impl IntoView
         <h2>"Conversations"</h2>
         <p class="muted">{conversations}</p>
         <ul class="past" data-testid="contact-conversations">
-            {profile.past.into_iter().map(|past| {
-                let status = if past.banned {
-                    "Banned"
-                } else {
-                    match past.status {
-                        ConversationStatus::Open => "Open",
-                        ConversationStatus::Closed => "Closed",
-                        ConversationStatus::Bot => "With the bot",
-                    }
-                };
-                let who = past.assignee.clone().unwrap_or_else(|| "Unassigned".into());
-                view! {
-                    <li>
-                        <A href=format!("/bots/{bot}/inbox?status=all&scope=everyone&c={}", past.id)>
-                            {format!("{} · {} · {}", format_time(past.started_ms), status, who)}
-                        </A>
-                        <span class="preview">{past.preview.clone()}</span>
-                    </li>
-                }
-            }).collect_view()}
+            {profile.past.into_iter().map(|past| view! { <PastConversationItem bot past /> }).collect_view()}
         </ul>
         {can_edit.then(|| view! { <MergeSection bot contact name=profile.name.clone() find candidates=detail.candidates /> })}
     }

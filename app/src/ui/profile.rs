@@ -4,12 +4,38 @@ use super::team::format_time;
 use super::widgets::ActionError;
 use crate::api::inbox::InboxContactAttribute;
 use crate::domain::BotId;
-use crate::domain::contacts::{ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, ContactProfile};
+use crate::domain::contacts::{ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, ContactProfile, PastConversation};
 use crate::domain::ids::ConversationId;
 use crate::domain::inbox::ConversationStatus;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
+
+/// "Banned", "Open", "Closed" or "With the bot".
+pub(super) fn status_label(past: &PastConversation) -> &'static str {
+    if past.banned {
+        return "Banned";
+    }
+    match past.status {
+        ConversationStatus::Open => "Open",
+        ConversationStatus::Closed => "Closed",
+        ConversationStatus::Bot => "With the bot",
+    }
+}
+
+/// One of the contact's conversations: date, status and assignee as a link into the Inbox.
+#[component]
+pub(super) fn PastConversationItem(bot: BotId, past: PastConversation) -> impl IntoView {
+    let who = past.assignee.clone().unwrap_or_else(|| "Unassigned".into());
+    view! {
+        <li>
+            <A href=format!("/bots/{bot}/inbox?status=all&scope=everyone&c={}", past.id)>
+                {format!("{} · {} · {}", format_time(past.started_ms), status_label(&past), who)}
+            </A>
+            <span class="preview">{past.preview.clone()}</span>
+        </li>
+    }
+}
 
 /// Whether the profile panel is open: kept by the conversation pane, so a live refresh of the
 /// conversation does not fold it away.
@@ -85,26 +111,7 @@ pub fn ProfilePanel(
             <h3>"Past conversations"</h3>
             {past_empty.then(|| view! { <p class="muted">"None before this one."</p> })}
             <ul class="past">
-                {profile.past.into_iter().map(|past| {
-                    let status = if past.banned {
-                        "Banned"
-                    } else {
-                        match past.status {
-                            ConversationStatus::Open => "Open",
-                            ConversationStatus::Closed => "Closed",
-                            ConversationStatus::Bot => "With the bot",
-                        }
-                    };
-                    let who = past.assignee.clone().unwrap_or_else(|| "Unassigned".into());
-                    view! {
-                        <li>
-                            <A href=format!("/bots/{bot}/inbox?status=all&scope=everyone&c={}", past.id)>
-                                {format!("{} · {} · {}", format_time(past.started_ms), status, who)}
-                            </A>
-                            <span class="preview">{past.preview.clone()}</span>
-                        </li>
-                    }
-                }).collect_view()}
+                {profile.past.into_iter().map(|past| view! { <PastConversationItem bot past /> }).collect_view()}
             </ul>
         </details>
     }

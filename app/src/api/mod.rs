@@ -1,5 +1,6 @@
 //! Server functions: thin adapters with explicit, stable endpoints under `/api`. Each loads the
 //! acting user from the session, calls one service, and returns a DTO or an `AppError`.
+pub mod assignment;
 pub mod auth;
 pub mod billing;
 pub mod bots;

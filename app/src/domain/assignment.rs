@@ -1,7 +1,8 @@
 //! Automatic assignment, as pure functions: who may take a conversation now, and which of them
 //! gets it (round-robin or balanced). The server loads the facts inside the bot-locked
 //! transaction and asks these; tests ask them without a database.
-use super::ids::MemberId;
+use super::error::AppError;
+use super::ids::{MemberId, TeamId};
 use super::policy::{self, Actor, InboxAction};
 use super::role::Role;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,81 @@ super::inbox::coded_enum!(
     }
 );
 
+super::inbox::coded_enum!(
+    /// A seat holder's status, set from the top bar: automatic assignment picks only online
+    /// members (offline members keep, see and may be given conversations by hand).
+    Availability {
+        Online => "online",
+        Offline => "offline",
+    }
+);
+
+pub const CAPACITY_MAX: i64 = 1000;
+
+/// A workload capacity as typed: a whole number of open conversations, 1–1000.
+pub fn parse_capacity(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse::<i64>().ok().filter(|n| (1..=CAPACITY_MAX).contains(n)).ok_or_else(|| {
+        AppError::invalid("capacity", format!("Capacity is a number of conversations from 1 to {CAPACITY_MAX}."))
+    })
+}
+
+/// A bot's automatic assignment settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentSettings {
+    pub auto_assign: bool,
+    pub mode: AssignMode,
+    /// Open conversations per agent at most, unless the member has their own.
+    pub default_capacity: i64,
+    /// "Assign all conversations to one team": new conversations join this team's queue.
+    pub route_team: Option<TeamId>,
+    /// Members whose last Inbox tab closed this many minutes ago go offline (0: never).
+    pub auto_offline_minutes: i64,
+}
+
+impl Default for AssignmentSettings {
+    fn default() -> Self {
+        AssignmentSettings {
+            auto_assign: false,
+            mode: AssignMode::Balanced,
+            default_capacity: 10,
+            route_team: None,
+            auto_offline_minutes: 0,
+        }
+    }
+}
+
+/// One team on the Assignment page: whether its queue is assigned automatically.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamAssignment {
+    pub team: TeamId,
+    pub name: String,
+    pub auto_assign: bool,
+    pub waiting: i64,
+}
+
+/// One seat holder on the Assignment page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLoad {
+    pub member: MemberId,
+    pub name: String,
+    pub availability: Availability,
+    pub open: i64,
+    /// Their own capacity, if set.
+    pub own_capacity: Option<i64>,
+    pub capacity: i64,
+}
+
+/// Team Manager › Assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    pub settings: AssignmentSettings,
+    pub teams: Vec<TeamAssignment>,
+    pub members: Vec<MemberLoad>,
+    /// Conversations waiting for a person (the whole queue).
+    pub waiting: i64,
+    /// Why this member may not change the settings, if so.
+    pub cannot_edit: Option<String>,
+}
 
 /// What assignment knows about one member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +246,14 @@ mod tests {
     }
 
     #[test]
+    fn capacities_are_whole_numbers_in_range() {
+        assert_eq!(parse_capacity(" 12 ").unwrap(), 12);
+        for bad in ["0", "-3", "1001", "ten", ""] {
+            assert_eq!(parse_capacity(bad).unwrap_err().status(), 422, "{bad}");
+        }
+    }
+
+    #[test]
     fn a_drain_fills_capacity_in_order_and_stops_when_everyone_is_full() {
         let mut a = agent(1, 8);
         a.capacity = 10;
@@ -179,7 +263,8 @@ mod tests {
         assert_eq!(picks.len(), 5, "2 free for one, 3 for the other, the rest wait");
         assert_eq!(picks.iter().filter(|m| **m == MemberId(1)).count(), 2);
         assert_eq!(picks.iter().filter(|m| **m == MemberId(2)).count(), 3);
-        let rr = plan_drain(AssignMode::RoundRobin, vec![agent(1, 0), agent(2, 0), agent(3, 0)], Some(MemberId(2)), 4, 0);
+        let rr =
+            plan_drain(AssignMode::RoundRobin, vec![agent(1, 0), agent(2, 0), agent(3, 0)], Some(MemberId(2)), 4, 0);
         assert_eq!(rr, vec![MemberId(3), MemberId(1), MemberId(2), MemberId(3)]);
     }
 }

@@ -1,4 +1,5 @@
 //! Pure domain: no IO, compiles for both the server and the browser.
+pub mod assignment;
 pub mod audit;
 pub mod billing;
 pub mod contacts;

@@ -3,6 +3,7 @@
 //! when SWITCHBOARD_TEST_POSTGRES is set.
 #![cfg(feature = "ssr")]
 #![allow(dead_code)]
+mod assignment;
 mod billing;
 mod contacts;
 mod inbox;

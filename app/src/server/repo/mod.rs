@@ -1,5 +1,6 @@
 //! SQL, and nothing but SQL: portable statements with `$N` placeholders over the `Any` driver.
 //! Functions take any executor so services can run them on the pool or inside a transaction.
+pub mod assignment;
 pub mod audit;
 pub mod billing;
 pub mod contacts;

@@ -16,11 +16,12 @@ use crate::domain::{AppError, BotId, MemberId, UserId};
 use crate::server::db::WriteTx;
 use crate::server::db::{Db, flag, now_ms};
 use crate::server::live::Hub;
+use crate::server::repo::assignment as assignment_repo;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
 use crate::server::repo::search::{self as search_repo, SearchFilter};
 use crate::server::repo::{events, tags as tag_repo, team};
-use crate::server::services::contacts;
 use crate::server::services::media::StoredFile;
+use crate::server::services::{assignment, contacts};
 
 pub const LIST_PAGE_SIZE: i64 = 50;
 pub const THREAD_PAGE_SIZE: i64 = 50;
@@ -331,6 +332,33 @@ async fn system_event(
     Ok(())
 }
 
+/// "Assigned to Mona automatically", in the thread of a conversation automatic assignment gave out.
+pub(crate) async fn auto_assigned_event(
+    db: &Db,
+    tx: &mut WriteTx,
+    bot: BotId,
+    conversation: ConversationId,
+    name: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let facts = repo::conversation_in_bot(&mut **tx, bot, conversation).await?.ok_or(AppError::Internal)?;
+    system_event(db, tx, &facts, &format!("Assigned to {name} automatically"), now).await
+}
+
+/// After a conversation's state changed: it joins or leaves the queue, and whatever waits is
+/// assigned if someone can take it (capacity may have freed).
+pub(crate) async fn settle_queue(
+    db: &Db,
+    tx: &mut WriteTx,
+    bot: BotId,
+    conversation: ConversationId,
+    now: i64,
+) -> Result<(), AppError> {
+    assignment_repo::requeue(&mut **tx, conversation, now).await?;
+    assignment::drain(db, tx, bot, assignment::Scope::Automatic, now).await?;
+    Ok(())
+}
+
 async fn commit(tx: WriteTx, hub: &Hub, bot: BotId) -> Result<(), AppError> {
     tx.commit().await?;
     hub.wake(bot);
@@ -471,6 +499,7 @@ pub async fn set_closed(
     repo::set_status(&mut *tx, conversation, target).await?;
     let text = if closed { format!("Closed by {}", me.name) } else { format!("Reopened by {}", me.name) };
     system_event(db, &mut tx, &facts, &text, now).await?;
+    settle_queue(db, &mut tx, bot, conversation, now).await?;
     commit(tx, hub, bot).await
 }
 
@@ -495,6 +524,8 @@ pub async fn set_banned(
     system_event(db, &mut tx, &facts, &text, now).await?;
     // The list moves the row whichever way it went.
     events::append(&mut tx, db.backend(), bot, &LiveEvent::ConversationChanged { conversation }).await?;
+    assignment_repo::requeue_contact(&mut *tx, facts.contact_id, now).await?;
+    assignment::drain(db, &mut tx, bot, assignment::Scope::Automatic, now).await?;
     commit(tx, hub, bot).await
 }
 
@@ -554,6 +585,7 @@ pub async fn assign_member(
     };
     repo::set_assignee(&mut *tx, conversation, assignee).await?;
     system_event(db, &mut tx, &facts, &text, now).await?;
+    settle_queue(db, &mut tx, bot, conversation, now).await?;
     commit(tx, hub, bot).await
 }
 
@@ -580,6 +612,7 @@ pub async fn assign_team(
     }
     repo::set_team(&mut *tx, conversation, team_id).await?;
     system_event(db, &mut tx, &facts, &text, now).await?;
+    settle_queue(db, &mut tx, bot, conversation, now).await?;
     commit(tx, hub, bot).await
 }
 

@@ -251,6 +251,9 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
     if inbound.handover && facts.handover_at.is_none() {
         repo::request_handover(&mut *tx, facts.id, now).await?;
     }
+    if inbound.handover && !facts.is_banned() {
+        crate::server::services::assignment::on_handover(db, &mut tx, bot, facts.id, now).await?;
+    }
     // A banned contact's messages are kept (in Banned) but notify no one.
     if !facts.is_banned() {
         append(db, &mut tx, bot, LiveEvent::MessageAdded { message: stored.clone() }).await?;
@@ -503,6 +506,9 @@ pub async fn widget_handover(db: &Db, hub: &Hub, public_id: &str, token: &str) -
                 append(db, &mut tx, bot, LiveEvent::MessageAdded { message: stored }).await?;
                 append(db, &mut tx, bot, LiveEvent::ConversationChanged { conversation }).await?;
             }
+        }
+        if !facts.is_banned() {
+            crate::server::services::assignment::on_handover(db, &mut tx, bot, conversation, now).await?;
         }
     }
     tx.commit().await?;

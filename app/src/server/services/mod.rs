@@ -1,6 +1,7 @@
 //! Use cases. Each loads the facts it needs, asks the shared policy, then writes — inside one
 //! transaction where it reads before writing.
 pub mod accounts;
+pub mod assignment;
 pub mod billing;
 pub mod bots;
 pub mod channels;

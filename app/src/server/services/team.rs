@@ -125,6 +125,17 @@ pub async fn set_seat(
         .await?;
     }
     member_changed(db, &mut tx, bot, member).await?;
+    if enable {
+        // A new seat holder may take what waits.
+        crate::server::services::assignment::drain(
+            db,
+            &mut tx,
+            bot,
+            crate::server::services::assignment::Scope::Automatic,
+            now,
+        )
+        .await?;
+    }
     let seats = team::seat_usage(&mut *tx, bot).await?;
     tx.commit().await?;
     Ok(seats)

@@ -65,6 +65,9 @@ pub async fn set_team_member(
     team::member_in_bot(&mut *tx, bot, member).await?.ok_or(AppError::NotFound)?;
     if member_of {
         repo::add_team_member(&mut *tx, team_id, member).await?;
+        // The team's queue may now have someone to go to.
+        let scope = crate::server::services::assignment::Scope::Automatic;
+        crate::server::services::assignment::drain(db, &mut tx, bot, scope, crate::server::db::now_ms()).await?;
     } else {
         repo::remove_team_member(&mut *tx, team_id, member).await?;
     }

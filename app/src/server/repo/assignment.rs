@@ -1,0 +1,424 @@
+//! Automatic assignment: settings, availability, candidates and the queue. SQL only; the
+//! service holds the bot's lock around every write.
+use crate::domain::BotId;
+use crate::domain::assignment::{AssignMode, AssignmentSettings, Availability};
+use crate::domain::ids::{ConversationId, MemberId, TeamId};
+use crate::domain::role::Role;
+use crate::server::db::flag;
+use sqlx::{Any, Executor};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SettingsRow {
+    auto_assign: i64,
+    #[sqlx(try_from = "String")]
+    mode: AssignMode,
+    default_capacity: i64,
+    route_team_id: Option<i64>,
+    last_round_robin_id: Option<i64>,
+    auto_offline_minutes: i64,
+}
+
+/// The bot's settings (the defaults until someone saves them) and round-robin's place.
+pub async fn settings<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+) -> Result<(AssignmentSettings, Option<MemberId>), sqlx::Error> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT auto_assign, mode, default_capacity, route_team_id, last_round_robin_id, auto_offline_minutes \
+         FROM assignment_settings WHERE bot_id = $1",
+    )
+    .bind(bot.0)
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        Some(r) => (
+            AssignmentSettings {
+                auto_assign: flag(r.auto_assign),
+                mode: r.mode,
+                default_capacity: r.default_capacity,
+                route_team: r.route_team_id.map(TeamId),
+                auto_offline_minutes: r.auto_offline_minutes,
+            },
+            r.last_round_robin_id.map(MemberId),
+        ),
+        None => (AssignmentSettings::default(), None),
+    })
+}
+
+pub async fn save_settings<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    s: &AssignmentSettings,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO assignment_settings (bot_id, auto_assign, mode, default_capacity, route_team_id, \
+                                          auto_offline_minutes, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (bot_id) DO UPDATE SET auto_assign = excluded.auto_assign, mode = excluded.mode, \
+            default_capacity = excluded.default_capacity, route_team_id = excluded.route_team_id, \
+            auto_offline_minutes = excluded.auto_offline_minutes, updated_at = excluded.updated_at",
+    )
+    .bind(bot.0)
+    .bind(i64::from(s.auto_assign))
+    .bind(s.mode.code())
+    .bind(s.default_capacity)
+    .bind(s.route_team.map(|t| t.0))
+    .bind(s.auto_offline_minutes)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Where round-robin continues: the bot's place (no team) or a team's.
+pub async fn save_round_robin<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    team: Option<TeamId>,
+    last: MemberId,
+) -> Result<(), sqlx::Error> {
+    match team {
+        None => sqlx::query(
+            "INSERT INTO assignment_settings (bot_id, last_round_robin_id, updated_at) VALUES ($1, $2, 0) \
+             ON CONFLICT (bot_id) DO UPDATE SET last_round_robin_id = excluded.last_round_robin_id",
+        )
+        .bind(bot.0)
+        .bind(last.0),
+        Some(team) => sqlx::query("UPDATE teams SET last_round_robin_id = $1 WHERE id = $2 AND bot_id = $3")
+            .bind(last.0)
+            .bind(team.0)
+            .bind(bot.0),
+    }
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamSettingsRow {
+    #[sqlx(try_from = "i64")]
+    pub id: TeamId,
+    pub name: String,
+    pub auto_assign: i64,
+    pub last_round_robin_id: Option<i64>,
+    pub waiting: i64,
+}
+
+pub async fn teams<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<TeamSettingsRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id, t.name, t.auto_assign, t.last_round_robin_id, \
+                (SELECT COUNT(*) FROM conversations c WHERE c.team_id = t.id AND c.queued_at IS NOT NULL) AS waiting \
+         FROM teams t WHERE t.bot_id = $1 ORDER BY t.name_key",
+    )
+    .bind(bot.0)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn set_team_auto_assign<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    team: TeamId,
+    on: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE teams SET auto_assign = $1 WHERE id = $2 AND bot_id = $3")
+        .bind(i64::from(on))
+        .bind(team.0)
+        .bind(bot.0)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A seat holder as assignment sees them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateRow {
+    #[sqlx(try_from = "i64")]
+    pub id: MemberId,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub has_seat: i64,
+    #[sqlx(try_from = "String")]
+    pub availability: Availability,
+    pub capacity: Option<i64>,
+    pub last_assigned_at: Option<i64>,
+    pub open: i64,
+}
+
+/// The bot's seat holders with the open conversations each holds.
+pub async fn candidates<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+) -> Result<Vec<CandidateRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.id, u.name, m.role, m.has_seat, m.availability, m.capacity, m.last_assigned_at, \
+                (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = m.id AND c.status = 'open') AS open \
+         FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.bot_id = $1 AND m.has_seat = 1 ORDER BY LOWER(u.name), m.id",
+    )
+    .bind(bot.0)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub team_id: i64,
+    pub member_id: i64,
+}
+
+pub async fn team_memberships<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+) -> Result<Vec<Membership>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT tm.team_id, tm.member_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.bot_id = $1",
+    )
+    .bind(bot.0)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Queued {
+    #[sqlx(try_from = "i64")]
+    pub id: ConversationId,
+    pub team_id: Option<i64>,
+}
+
+/// The queue, oldest first, from after (`queued_at`, `id`).
+pub async fn queue_page<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    after: (i64, i64),
+    limit: i64,
+) -> Result<Vec<(Queued, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        queued: Queued,
+        queued_at: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, team_id, queued_at FROM conversations \
+         WHERE bot_id = $1 AND queued_at IS NOT NULL AND (queued_at > $2 OR (queued_at = $2 AND id > $3)) \
+         ORDER BY queued_at, id LIMIT $4",
+    )
+    .bind(bot.0)
+    .bind(after.0)
+    .bind(after.1)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.queued, r.queued_at)).collect())
+}
+
+/// Files the conversation in or out of the queue after any change: it waits (keeping its
+/// place if it already did) while it is open, held by nobody, not banned and wanted a person.
+pub async fn requeue<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE conversations SET queued_at = CASE \
+            WHEN status = 'open' AND assignee_id IS NULL AND banned = 0 AND handover_at IS NOT NULL \
+            THEN COALESCE(queued_at, $1) ELSE NULL END \
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(conversation.0)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// `requeue` for every conversation of a contact (after a ban or unban).
+pub async fn requeue_contact<'c>(
+    db: impl Executor<'c, Database = Any>,
+    contact: crate::domain::ids::ContactId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE conversations SET queued_at = CASE \
+            WHEN status = 'open' AND assignee_id IS NULL AND banned = 0 AND handover_at IS NOT NULL \
+            THEN COALESCE(queued_at, $1) ELSE NULL END \
+         WHERE contact_id = $2",
+    )
+    .bind(now)
+    .bind(contact.0)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives a waiting conversation to `member`; `false` if it was not waiting any more.
+pub async fn assign_queued<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    member: MemberId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE conversations SET assignee_id = $1, queued_at = NULL, auto_assigned_at = $3 \
+         WHERE id = $2 AND assignee_id IS NULL AND queued_at IS NOT NULL",
+    )
+    .bind(member.0)
+    .bind(conversation.0)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_assigned<'c>(
+    db: impl Executor<'c, Database = Any>,
+    member: MemberId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE members SET last_assigned_at = $1 WHERE id = $2").bind(now).bind(member.0).execute(db).await?;
+    Ok(())
+}
+
+/// Sets a member's availability and records the change; `false` if it already was.
+pub async fn set_availability(
+    conn: &mut sqlx::AnyConnection,
+    bot: BotId,
+    member: MemberId,
+    availability: Availability,
+    automatic: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE members SET availability = $1 WHERE id = $2 AND bot_id = $3 AND availability <> $1")
+        .bind(availability.code())
+        .bind(member.0)
+        .bind(bot.0)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO availability_changes (bot_id, member_id, availability, automatic, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(bot.0)
+    .bind(member.0)
+    .bind(availability.code())
+    .bind(i64::from(automatic))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+pub async fn set_capacity<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    member: MemberId,
+    capacity: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE members SET capacity = $1 WHERE id = $2 AND bot_id = $3")
+        .bind(capacity)
+        .bind(member.0)
+        .bind(bot.0)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Where a waiting conversation is in its queue (1 = next) and how many wait in that queue.
+pub async fn queue_position<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        position: i64,
+        total: i64,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM conversations o WHERE o.bot_id = c.bot_id AND o.queued_at IS NOT NULL \
+                   AND COALESCE(o.team_id, 0) = COALESCE(c.team_id, 0) \
+                   AND (o.queued_at < c.queued_at OR (o.queued_at = c.queued_at AND o.id <= c.id))) AS position, \
+                (SELECT COUNT(*) FROM conversations o WHERE o.bot_id = c.bot_id AND o.queued_at IS NOT NULL \
+                   AND COALESCE(o.team_id, 0) = COALESCE(c.team_id, 0)) AS total \
+         FROM conversations c WHERE c.id = $1 AND c.queued_at IS NOT NULL",
+    )
+    .bind(conversation.0)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.position, r.total)))
+}
+
+/// Automatic assignments in the bot since `since` (for the widget's estimated wait).
+pub async fn recent_assignments<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversations WHERE bot_id = $1 AND auto_assigned_at IS NOT NULL \
+         AND auto_assigned_at >= $2",
+    )
+    .bind(bot.0)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamFlags {
+    pub id: i64,
+    pub auto_assign: i64,
+    pub last_round_robin_id: Option<i64>,
+}
+
+pub async fn team_flags<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<TeamFlags>, sqlx::Error> {
+    sqlx::query_as("SELECT id, auto_assign, last_round_robin_id FROM teams WHERE bot_id = $1")
+        .bind(bot.0)
+        .fetch_all(db)
+        .await
+}
+
+/// Puts an unassigned open conversation in the queue now (the "Auto assign" button), keeping
+/// its place if it waits already.
+pub async fn queue_now<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE conversations SET queued_at = COALESCE(queued_at, $1), handover_at = COALESCE(handover_at, $1) \
+         WHERE id = $2 AND assignee_id IS NULL AND status <> 'closed' AND banned = 0",
+    )
+    .bind(now)
+    .bind(conversation.0)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Conversations waiting in the bot's queue.
+pub async fn waiting<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE bot_id = $1 AND queued_at IS NOT NULL")
+        .bind(bot.0)
+        .fetch_one(db)
+        .await
+}
+
+/// Files a conversation nobody holds under `team` unless it has a team already.
+pub async fn route_to_team<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    team: TeamId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE conversations SET team_id = $1 WHERE id = $2 AND team_id IS NULL AND assignee_id IS NULL")
+        .bind(team.0)
+        .bind(conversation.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}

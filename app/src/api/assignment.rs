@@ -1,5 +1,5 @@
 //! Automatic assignment's server functions: thin adapters over `services::assignment`.
-use crate::domain::assignment::{AssignMode, AssignmentSettings, AssignmentView, Availability};
+use crate::domain::assignment::{AssignMode, AssignmentView, Availability};
 use crate::domain::ids::{ConversationId, TeamId};
 use crate::domain::{AppError, BotId, MemberId};
 use leptos::prelude::*;
@@ -23,7 +23,7 @@ pub async fn save_assignment_settings(
 ) -> Result<(), AppError> {
     use crate::server::{context, services::assignment};
     let (state, user) = context::signed_in_user().await?;
-    let settings = AssignmentSettings {
+    let settings = crate::domain::assignment::AssignmentSettings {
         // A checkbox: present when ticked.
         auto_assign: auto_assign.is_some(),
         mode,

@@ -80,3 +80,38 @@ pub async fn accept_invitation(token: String) -> Result<BotId, AppError> {
     leptos_axum::redirect(&role.landing_path(bot));
     Ok(bot)
 }
+
+/// The handoff step: the member's open conversations and who can take them.
+#[server(prefix = "/api", endpoint = "team/handoff-step")]
+pub async fn handoff_step(bot_id: BotId, member_id: MemberId) -> Result<crate::domain::handoff::HandoffStep, AppError> {
+    use crate::server::{context, services::handoff};
+    let (state, user) = context::signed_in_user().await?;
+    handoff::step(&state.db, user, bot_id, member_id).await
+}
+
+/// Removes the seat (`what` = "seat"), the member ("member"), or moves them to `role`
+/// ("role"), handing their open conversations off by `plan` (JSON, see `Handoff`) in the
+/// same step: both happen, or neither.
+#[server(prefix = "/api", endpoint = "team/hand-off")]
+pub async fn hand_off(
+    bot_id: BotId,
+    member_id: MemberId,
+    what: String,
+    role: Option<Role>,
+    plan: String,
+) -> Result<(), AppError> {
+    use crate::domain::handoff::Handoff;
+    use crate::server::{context, services::team};
+    let (state, user) = context::signed_in_user().await?;
+    let plan = Handoff::parse(&plan)?;
+    match (what.as_str(), role) {
+        ("seat", _) => {
+            team::set_seat_handing_off(&state.db, user, bot_id, member_id, false, Some(&plan)).await.map(|_| ())
+        }
+        ("member", _) => team::remove_member_handing_off(&state.db, user, bot_id, member_id, Some(&plan)).await,
+        ("role", Some(role)) => {
+            team::change_role_handing_off(&state.db, user, bot_id, member_id, role, Some(&plan)).await
+        }
+        _ => Err(AppError::BadRequest("`what` must be seat, member or role (with a role).".into())),
+    }
+}

@@ -5,6 +5,7 @@ pub mod billing;
 pub mod contacts;
 pub mod error;
 pub mod events;
+pub mod handoff;
 pub mod ids;
 pub mod inbox;
 pub mod input;

@@ -6,6 +6,7 @@
 mod assignment;
 mod billing;
 mod contacts;
+mod handoff;
 mod inbox;
 mod media;
 mod search;

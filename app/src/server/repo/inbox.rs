@@ -453,6 +453,27 @@ pub async fn open_held_by<'c>(db: impl Executor<'c, Database = Any>, member: Mem
         .await
 }
 
+/// The conversations `member` holds that are not closed, for the handoff step.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeldRow {
+    #[sqlx(try_from = "i64")]
+    pub id: ConversationId,
+    pub contact_name: String,
+    pub last_preview: String,
+    pub last_activity_at: i64,
+}
+
+pub async fn held_by<'c>(db: impl Executor<'c, Database = Any>, member: MemberId) -> Result<Vec<HeldRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.id, k.name AS contact_name, c.last_preview, c.last_activity_at \
+         FROM conversations c JOIN contacts k ON k.id = c.contact_id \
+         WHERE c.assignee_id = $1 AND c.status <> 'closed' ORDER BY c.last_activity_at DESC, c.id DESC",
+    )
+    .bind(member.0)
+    .fetch_all(db)
+    .await
+}
+
 /// A member leaving the team no longer holds closed conversations either (history keeps their
 /// name on their messages).
 pub async fn release_closed_held_by<'c>(

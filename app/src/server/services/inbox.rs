@@ -345,6 +345,59 @@ pub(crate) async fn auto_assigned_event(
     system_event(db, tx, &facts, &format!("Assigned to {name} automatically"), now).await
 }
 
+/// Hands one of a leaving member's conversations to `target`, with a system event and, if
+/// given, the handoff note as an internal note by `by`. Inside the removal's transaction.
+pub(crate) async fn hand_off(
+    db: &Db,
+    tx: &mut WriteTx,
+    bot: BotId,
+    conversation: ConversationId,
+    target: crate::domain::handoff::HandoffTarget,
+    by: &Acting,
+    note: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    use crate::domain::handoff::HandoffTarget;
+    let facts = repo::conversation_in_bot(&mut **tx, bot, conversation).await?.ok_or(AppError::NotFound)?;
+    let text = match target {
+        HandoffTarget::Member(member) => {
+            let target = team::member_in_bot(&mut **tx, bot, member).await?.ok_or(AppError::NotFound)?;
+            let actor = Actor { role: target.role, has_seat: target.has_seat };
+            policy::can_assign_to(Some(&by.actor), &actor, &target.name)?;
+            repo::set_assignee(&mut **tx, conversation, Some(member)).await?;
+            format!("Handed off to {} by {}", target.name, by.name)
+        }
+        HandoffTarget::Team(team) => {
+            let team = repo::team_in_bot(&mut **tx, bot, team).await?.ok_or(AppError::NotFound)?;
+            repo::set_team(&mut **tx, conversation, Some(team.id)).await?;
+            assignment_repo::requeue(&mut **tx, conversation, now).await?;
+            format!("Handed off to the {} team by {}", team.name, by.name)
+        }
+        HandoffTarget::Auto => {
+            repo::set_assignee(&mut **tx, conversation, None).await?;
+            assignment_repo::queue_now(&mut **tx, conversation, now).await?;
+            format!("Handed off to automatic assignment by {}", by.name)
+        }
+    };
+    system_event(db, tx, &facts, &text, now).await?;
+    if !note.is_empty() {
+        let message = NewMessage {
+            bot,
+            conversation,
+            channel: facts.channel_id,
+            kind: MessageKind::Note,
+            body: note,
+            author: Some(by.member),
+            author_name: &by.name,
+            provider_message_id: None,
+            idempotency_key: None,
+            delivery: Delivery::None,
+        };
+        add_message(db, tx, &facts, message, None, now).await?;
+    }
+    Ok(())
+}
+
 /// After a conversation's state changed: it joins or leaves the queue, and whatever waits is
 /// assigned if someone can take it (capacity may have freed).
 pub(crate) async fn settle_queue(

@@ -7,6 +7,7 @@ pub mod bots;
 pub mod channels;
 pub mod contacts;
 pub mod demo;
+pub mod handoff;
 pub mod inbox;
 pub mod intake;
 pub mod media;

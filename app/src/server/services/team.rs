@@ -3,6 +3,7 @@
 use super::{acting, actor_of};
 use crate::domain::audit::AuditAction;
 use crate::domain::events::LiveEvent;
+use crate::domain::handoff::Handoff;
 use crate::domain::input::Email;
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
@@ -11,6 +12,7 @@ use crate::domain::{AppError, BotId, MemberId, Role, UserId};
 use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
 use crate::server::repo::{self, audit, events, inbox, team};
+use crate::server::services::handoff;
 use blake2::{Blake2s256, Digest};
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
@@ -82,7 +84,21 @@ pub async fn set_seat(
     member: MemberId,
     enable: bool,
 ) -> Result<SeatUsage, AppError> {
+    set_seat_handing_off(db, user, bot, member, enable, None).await
+}
+
+/// `set_seat`, handing the member's open conversations off by `plan` in the same step when
+/// the seat goes.
+pub async fn set_seat_handing_off(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    member: MemberId,
+    enable: bool,
+    plan: Option<&Handoff>,
+) -> Result<SeatUsage, AppError> {
     let now = now_ms();
+    let mut auto = Vec::new();
     let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
     let seats = team::seat_usage(&mut *tx, bot).await?;
     if enable == target.has_seat {
@@ -109,6 +125,9 @@ pub async fn set_seat(
         )
         .await?;
     } else {
+        if let Some(plan) = plan {
+            auto = handoff::apply(db, &mut tx, user, bot, member, plan, now).await?;
+        }
         // Nobody holds a conversation without a seat.
         policy::holds_nothing(&target.name, inbox::open_held_by(&mut *tx, member).await?)?;
         if team::unseat_member(&mut *tx, bot, member).await? {
@@ -125,6 +144,7 @@ pub async fn set_seat(
         .await?;
     }
     member_changed(db, &mut tx, bot, member).await?;
+    handoff::settle(db, &mut tx, bot, &auto, now).await?;
     if enable {
         // A new seat holder may take what waits.
         crate::server::services::assignment::drain(
@@ -150,7 +170,21 @@ async fn member_changed(db: &Db, tx: &mut WriteTx, bot: BotId, member: MemberId)
 /// Changes a member's role. A seat holder moved to a role that cannot hold a seat loses the
 /// seat in the same step; the last Owner cannot be demoted.
 pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, new_role: Role) -> Result<(), AppError> {
+    change_role_handing_off(db, user, bot, member, new_role, None).await
+}
+
+/// `change_role`, handing the member's open conversations off by `plan` in the same step when
+/// the new role cannot hold a seat.
+pub async fn change_role_handing_off(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    member: MemberId,
+    new_role: Role,
+    plan: Option<&Handoff>,
+) -> Result<(), AppError> {
     let now = now_ms();
+    let mut auto = Vec::new();
     let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
     policy::can_change_role(me.as_ref(), target.role, new_role)?;
     if target.role == new_role {
@@ -160,6 +194,9 @@ pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, ne
     policy::keeps_an_owner(owners, target.role, Some(new_role))?;
     let mut summary = format!("Changed {}'s role from {} to {}", target.name, target.role.label(), new_role.label());
     if !new_role.seat_eligible() {
+        if let Some(plan) = plan {
+            auto = handoff::apply(db, &mut tx, user, bot, member, plan, now).await?;
+        }
         policy::holds_nothing(&target.name, inbox::open_held_by(&mut *tx, member).await?)?;
     }
     // Seat first: the database refuses a seat on a role that cannot hold one.
@@ -173,16 +210,32 @@ pub async fn change_role(db: &Db, user: UserId, bot: BotId, member: MemberId, ne
     team::set_role(&mut *tx, bot, member, new_role).await?;
     audit::record(&mut *tx, bot, Some(user), AuditAction::RoleChanged, &summary, now).await?;
     member_changed(db, &mut tx, bot, member).await?;
+    handoff::settle(db, &mut tx, bot, &auto, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) -> Result<(), AppError> {
+    remove_member_handing_off(db, user, bot, member, None).await
+}
+
+/// `remove_member`, handing their open conversations off by `plan` in the same step.
+pub async fn remove_member_handing_off(
+    db: &Db,
+    user: UserId,
+    bot: BotId,
+    member: MemberId,
+    plan: Option<&Handoff>,
+) -> Result<(), AppError> {
     let now = now_ms();
     let (mut tx, me, target) = open_member_write(db, user, bot, member).await?;
     policy::can_remove_member(me.as_ref(), target.role)?;
     let owners = team::owner_count(&mut *tx, bot).await?;
     policy::keeps_an_owner(owners, target.role, None)?;
+    let auto = match plan {
+        Some(plan) => handoff::apply(db, &mut tx, user, bot, member, plan, now).await?,
+        None => Vec::new(),
+    };
     policy::holds_nothing(&target.name, inbox::open_held_by(&mut *tx, member).await?)?;
     inbox::release_closed_held_by(&mut *tx, member).await?;
     if target.has_seat {
@@ -199,6 +252,7 @@ pub async fn remove_member(db: &Db, user: UserId, bot: BotId, member: MemberId) 
     )
     .await?;
     member_changed(db, &mut tx, bot, member).await?;
+    handoff::settle(db, &mut tx, bot, &auto, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -113,11 +113,25 @@
     });
   }
 
+  var queueTimer = null;
+
   function status(state) {
     if (state.asked_for_agent) handover.hidden = true;
-    if (!state.agents_online) statusLine.textContent = "We'll reply here as soon as we can.";
-    else if (state.asked_for_agent) statusLine.textContent = 'A person will answer here.';
-    else statusLine.textContent = '';
+    clearTimeout(queueTimer);
+    if (state.queue) {
+      // Waiting for a person: the place in the queue (and an estimate), refreshed while waiting.
+      var q = state.queue;
+      var text = q.position === 1 ? 'You are next in the queue' : 'You are number ' + q.position + ' in the queue';
+      if (q.estimated_minutes) text += ' · about ' + q.estimated_minutes + ' min';
+      statusLine.textContent = text + '.';
+      statusLine.setAttribute('data-queue-position', String(q.position));
+      queueTimer = setTimeout(refresh, 15000);
+    } else {
+      statusLine.removeAttribute('data-queue-position');
+      if (!state.agents_online) statusLine.textContent = "We'll reply here as soon as we can.";
+      else if (state.asked_for_agent) statusLine.textContent = 'A person will answer here.';
+      else statusLine.textContent = '';
+    }
   }
 
   function apply(state) {
@@ -133,8 +147,11 @@
     source = new EventSource(base + '/live?token=' + encodeURIComponent(token) + '&after=' + seq);
     source.addEventListener('message_added', function (e) {
       seq = Math.max(seq, Number(e.lastEventId) || seq);
-      show(JSON.parse(e.data));
+      var m = JSON.parse(e.data);
+      show(m);
       typingLine.textContent = '';
+      // A person answered: the queue line goes.
+      if (m && m.from === 'agent' && statusLine.hasAttribute('data-queue-position')) refresh();
     });
     source.addEventListener('typing', function (e) {
       var t = JSON.parse(e.data);

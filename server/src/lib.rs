@@ -129,6 +129,11 @@ pub fn state_for(db: Db, leptos_options: leptos::config::LeptosOptions, settings
 /// events.
 pub fn start_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     app::server::live::listen_postgres(state.hub.clone());
+    app::server::services::assignment::spawn_idle_sweeper(
+        state.db.clone(),
+        state.hub.clone(),
+        std::time::Duration::from_secs(30),
+    );
     app::server::outbox::Worker {
         db: state.db.clone(),
         hub: state.hub.clone(),

@@ -359,6 +359,9 @@ pub struct ConversationPage {
 pub struct AssigneeOption {
     pub member_id: MemberId,
     pub name: String,
+    /// Available for automatic assignment (offline members can still be given one by hand).
+    #[serde(default)]
+    pub online: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,9 @@ pub struct BotMembership {
     pub bot_name: String,
     pub role: Role,
     pub has_seat: bool,
+    /// Their availability for automatic assignment (meaningful for seat holders).
+    #[serde(default)]
+    pub online: bool,
 }
 
 impl BotMembership {

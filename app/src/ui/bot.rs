@@ -71,9 +71,32 @@ fn BotShell(session: SessionView, current: BotMembership) -> impl IntoView {
                 {Tab::ALL.into_iter().map(|tab| view! { <TabLink actor bot tab /> }).collect_view()}
             </nav>
             <span class="spacer"></span>
+            {current.has_seat.then(|| view! { <AvailabilityToggle bot online=current.online /> })}
             <UserMenu name=session.name.clone() />
         </header>
         <Outlet />
+    }
+}
+
+/// A seat holder's status for automatic assignment: online (green) or offline (red). Offline
+/// members keep their conversations; automatic assignment passes them by.
+#[component]
+fn AvailabilityToggle(bot: BotId, online: bool) -> impl IntoView {
+    let action = use_session_actions().set_availability;
+    let (now, next, label) = if online {
+        ("Online", "offline", "You are online for automatic assignment — go offline")
+    } else {
+        ("Offline", "online", "You are offline: automatic assignment passes you by — go online")
+    };
+    view! {
+        <ActionForm action attr:class="inline availability">
+            <input type="hidden" name="bot_id" value=bot.to_string() />
+            <input type="hidden" name="availability" value=next />
+            <button type="submit" class="availability-toggle" title=label aria-label=label data-testid="availability">
+                <span class=if online { "dot online" } else { "dot offline" } aria-hidden="true"></span>
+                {now}
+            </button>
+        </ActionForm>
     }
 }
 

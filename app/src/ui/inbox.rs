@@ -9,6 +9,7 @@ use super::profile::ProfilePanel;
 use super::tags::{ConversationTags, TagChip};
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, PageData, encode_query, page_data};
+use crate::api::assignment::AutoAssign;
 use crate::api::inbox::{
     InboxAssign, InboxAssignTeam, InboxBan, InboxClose, InboxNote, InboxPauseBot, InboxReply, InboxRetryDelivery,
     InboxTyping, inbox_list, inbox_search, inbox_thread,
@@ -575,6 +576,7 @@ struct ThreadActions {
     pause: ServerAction<InboxPauseBot>,
     assign: ServerAction<InboxAssign>,
     assign_team: ServerAction<InboxAssignTeam>,
+    auto_assign: ServerAction<AutoAssign>,
     retry: ServerAction<InboxRetryDelivery>,
     typing: ServerAction<InboxTyping>,
 }
@@ -595,6 +597,7 @@ fn ThreadPane(
         pause: ServerAction::new(),
         assign: ServerAction::new(),
         assign_team: ServerAction::new(),
+        auto_assign: ServerAction::new(),
         retry: ServerAction::new(),
         typing: ServerAction::new(),
     };
@@ -776,7 +779,9 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
                         <select name="member_id" aria-label="Assign to">
                             <option value="" selected=assignee.is_none()>"Unassigned"</option>
                             {view.assignable.iter().map(|a| view! {
-                                <option value=a.member_id.to_string() selected=assignee == Some(a.member_id)>{a.name.clone()}</option>
+                                <option value=a.member_id.to_string() selected=assignee == Some(a.member_id)>
+                                    {if a.online { format!("🟢 {}", a.name) } else { format!("🔴 {} (offline)", a.name) }}
+                                </option>
                             }).collect_view()}
                         </select>
                         <button type="submit" class="small">"Assign"</button>
@@ -792,6 +797,13 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
                         </select>
                         <button type="submit" class="small">"Assign team"</button>
                     </ActionForm>
+                    {assignee.is_none().then(|| view! {
+                        <ActionForm action=actions.auto_assign attr:class="inline">
+                            <input type="hidden" name="bot_id" value=bot.to_string() />
+                            <input type="hidden" name="conversation_id" value=conversation.to_string() />
+                            <button type="submit" class="small secondary">"Auto assign"</button>
+                        </ActionForm>
+                    })}
                 }
                 .into_any(),
                 Err(reason) => view! {
@@ -808,6 +820,7 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
         <ActionError value=actions.ban.value() />
         <ActionError value=actions.assign.value() />
         <ActionError value=actions.assign_team.value() />
+        <ActionError value=actions.auto_assign.value() />
     }
 }
 

@@ -1,10 +1,12 @@
 //! The UI: app shell, pages and components. Controls read the same `domain::policy` functions
 //! the server enforces, to hide or disable what a member cannot do and say why.
 mod addons;
+mod assignment;
 mod auth;
 mod bot;
 mod channels;
 mod contacts;
+mod handoff;
 mod home;
 mod inbox;
 mod invite;
@@ -17,6 +19,7 @@ mod teams;
 pub mod widget;
 mod widgets;
 
+use crate::api::assignment::SetAvailability;
 use crate::api::auth::{LogIn, LogOut, SignUp, current_session};
 use crate::api::bots::{CreateBot, CreateDemoBot};
 use crate::api::team::AcceptInvitation;
@@ -55,6 +58,7 @@ pub struct SessionActions {
     pub create_bot: ServerAction<CreateBot>,
     pub create_demo: ServerAction<CreateDemoBot>,
     pub accept_invitation: ServerAction<AcceptInvitation>,
+    pub set_availability: ServerAction<SetAvailability>,
     pub session: PageData<Option<SessionView>>,
 }
 
@@ -71,6 +75,7 @@ pub fn App() -> impl IntoView {
     let create_bot = ServerAction::<CreateBot>::new();
     let create_demo = ServerAction::<CreateDemoBot>::new();
     let accept_invitation = ServerAction::<AcceptInvitation>::new();
+    let set_availability = ServerAction::<SetAvailability>::new();
     let session = page_data(
         move || {
             (
@@ -80,11 +85,21 @@ pub fn App() -> impl IntoView {
                 create_bot.version().get(),
                 create_demo.version().get(),
                 accept_invitation.version().get(),
+                set_availability.version().get(),
             )
         },
         |_| current_session(),
     );
-    provide_context(SessionActions { sign_up, log_in, log_out, create_bot, create_demo, accept_invitation, session });
+    provide_context(SessionActions {
+        sign_up,
+        log_in,
+        log_out,
+        create_bot,
+        create_demo,
+        accept_invitation,
+        set_availability,
+        session,
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css" />
@@ -104,6 +119,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("team") view={Lazy::<TeamRoute>::new()} />
                         <Route path=path!("team/teams") view={Lazy::<TeamsRoute>::new()} />
                         <Route path=path!("team/audit") view={Lazy::<AuditRoute>::new()} />
+                        <Route path=path!("team/assignment") view={Lazy::<AssignmentRoute>::new()} />
                         <Route path=path!("channels") view={Lazy::<ChannelsRoute>::new()} />
                         <Route path=path!("addons") view={Lazy::<AddonsRoute>::new()} />
                     </ParentRoute>
@@ -144,5 +160,6 @@ lazy_page!(ContactRoute, contacts::ContactPage);
 lazy_page!(TeamRoute, team::TeamPage);
 lazy_page!(TeamsRoute, teams::TeamsPage);
 lazy_page!(AuditRoute, team::AuditPage);
+lazy_page!(AssignmentRoute, assignment::AssignmentPage);
 lazy_page!(ChannelsRoute, channels::ChannelsPage);
 lazy_page!(AddonsRoute, addons::AddonsPage);

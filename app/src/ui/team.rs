@@ -2,8 +2,9 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
+use super::handoff::{HandoffPanel, Removal, needs_handoff};
 use super::widgets::{ActionError, Loaded, encode_query, page_data};
-use crate::api::team::{ChangeRole, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
+use crate::api::team::{ChangeRole, HandOff, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::role::Permission;
@@ -23,6 +24,7 @@ pub fn TeamTabs(bot: BotId) -> impl IntoView {
         <nav class="subtabs" aria-label="Team Manager">
             <A href=format!("/bots/{bot}/team") exact=true>"Team"</A>
             <A href=format!("/bots/{bot}/team/teams")>"Teams"</A>
+            <A href=format!("/bots/{bot}/team/assignment")>"Assignment"</A>
             <A href=format!("/bots/{bot}/team/audit")>"Audit log"</A>
         </nav>
     }
@@ -35,6 +37,9 @@ struct TeamActions {
     remove: ServerAction<RemoveMember>,
     invite: ServerAction<Invite>,
     revoke: ServerAction<RevokeInvitation>,
+    hand_off: ServerAction<HandOff>,
+    /// The role the last role change asked for (the handoff step repeats it).
+    last_role: RwSignal<Option<Role>>,
     /// The row the most recent row action was sent for, so its error shows in that row. Kept
     /// at page level: the table re-renders when the data refetches after the action.
     last_target: RwSignal<Option<RowTarget>>,
@@ -60,11 +65,18 @@ impl TeamActions {
         Effect::new(move |_| {
             if let Some(input) = self.change_role.input().get() {
                 self.last_target.set(Some(RowTarget::Role(input.member_id)));
+                self.last_role.set(Some(input.role));
             }
         });
         Effect::new(move |_| {
             if let Some(input) = self.remove.input().get() {
                 self.last_target.set(Some(RowTarget::Remove(input.member_id)));
+            }
+        });
+        // A completed handoff settles the refusal it answered.
+        Effect::new(move |_| {
+            if matches!(self.hand_off.value().get(), Some(Ok(()))) {
+                self.last_target.set(None);
             }
         });
         Effect::new(move |_| {
@@ -91,7 +103,7 @@ impl TeamActions {
 
 /// A row action's error, shown in the row that was clicked.
 #[component]
-fn RowError(target: RowTarget, viewer: Actor) -> impl IntoView {
+fn RowError(target: RowTarget, viewer: Actor, #[prop(optional)] bot: Option<BotId>) -> impl IntoView {
     let actions = expect_context::<TeamActions>();
     move || {
         actions.error_for(target).map(|err| {
@@ -101,7 +113,17 @@ fn RowError(target: RowTarget, viewer: Actor) -> impl IntoView {
                 }
                 other => other.to_string(),
             };
-            view! { <p class="form-error row-error" role="alert">{text}</p> }
+            // "Holds N open conversations": the handoff step, right here in the row.
+            let removal = match target {
+                RowTarget::Seat(m) => Some((m, Removal { what: "seat", role: None })),
+                RowTarget::Remove(m) => Some((m, Removal { what: "member", role: None })),
+                RowTarget::Role(m) => Some((m, Removal { what: "role", role: actions.last_role.get_untracked() })),
+                RowTarget::Revoke(_) => None,
+            };
+            let step = (needs_handoff(&err) && bot.is_some()).then_some(removal).flatten().map(|(member, removal)| {
+                view! { <HandoffPanel bot=bot.unwrap_or(BotId(0)) member removal action=actions.hand_off /> }
+            });
+            view! { <p class="form-error row-error" role="alert">{text}</p> {step} }
         })
     }
 }
@@ -115,6 +137,8 @@ pub fn TeamPage() -> impl IntoView {
         remove: ServerAction::new(),
         invite: ServerAction::new(),
         revoke: ServerAction::new(),
+        hand_off: ServerAction::new(),
+        last_role: RwSignal::new(None),
         last_target: RwSignal::new(None),
     };
     actions.track_targets();
@@ -133,6 +157,7 @@ pub fn TeamPage() -> impl IntoView {
                 actions.remove.version().get(),
                 actions.invite.version().get(),
                 actions.revoke.version().get(),
+                actions.hand_off.version().get(),
             )
         },
         |(bot, page, search, ..)| async move {
@@ -311,7 +336,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                 } else {
                     view! { <span>{member.role.label()}</span> }.into_any()
                 }}
-                <RowError target=RowTarget::Role(member_id) viewer />
+                <RowError target=RowTarget::Role(member_id) viewer bot />
             </td>
             <td class="seat-cell">
                 {if member.has_seat {
@@ -340,7 +365,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                     }
                     .into_any(),
                 }}
-                <RowError target=RowTarget::Seat(member_id) viewer />
+                <RowError target=RowTarget::Seat(member_id) viewer bot />
             </td>
             <td>{status}</td>
             <td>
@@ -367,7 +392,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                     }
                     .into_any(),
                 }}
-                <RowError target=RowTarget::Remove(member_id) viewer />
+                <RowError target=RowTarget::Remove(member_id) viewer bot />
             </td>
         </tr>
     }

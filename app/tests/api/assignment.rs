@@ -240,3 +240,24 @@ async fn a_hundred_arrivals_at_once_never_overfill_anyone() {
     assert!(assignee(&i, ConversationId(queued[0])).await.is_some());
     assert!(assignee(&i, ConversationId(queued[1])).await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn auto_offline_takes_idle_seat_holders_offline_and_records_it() {
+    let i = Inbox::new().await;
+    let a = agents(&i, 2).await;
+    // Ada has an Inbox open; Bob has none.
+    inbox::mark_presence(i.db(), a[0].0, i.bot, None).await.unwrap();
+    assert_eq!(assignment::sweep_idle(i.db(), &i.hub).await.unwrap(), 0, "off by default");
+    let settings = AssignmentSettings { auto_offline_minutes: 5, ..Default::default() };
+    assignment::save_settings(i.db(), &i.hub, i.owner, i.bot, settings).await.unwrap();
+    assert_eq!(assignment::sweep_idle(i.db(), &i.hub).await.unwrap(), 1);
+    let view = assignment::overview(i.db(), i.owner, i.bot).await.unwrap();
+    let status = |name: &str| view.members.iter().find(|m| m.name == name).unwrap().availability;
+    assert_eq!(status("Agent 0"), Availability::Online);
+    assert_eq!(status("Agent 1"), Availability::Offline);
+    let automatic: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM availability_changes WHERE automatic = 1")
+        .fetch_one(i.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(automatic, 1);
+}

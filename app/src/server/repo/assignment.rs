@@ -422,3 +422,27 @@ pub async fn route_to_team<'c>(
         .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdleMember {
+    #[sqlx(try_from = "i64")]
+    pub bot_id: BotId,
+    #[sqlx(try_from = "i64")]
+    pub member_id: MemberId,
+}
+
+/// Online seat holders of bots with auto-offline on whose last Inbox tab checked in longer ago
+/// than the bot allows (or never).
+pub async fn idle_online<'c>(db: impl Executor<'c, Database = Any>, now: i64) -> Result<Vec<IdleMember>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.bot_id, m.id AS member_id FROM members m \
+         JOIN assignment_settings s ON s.bot_id = m.bot_id \
+         LEFT JOIN presence p ON p.member_id = m.id \
+         WHERE s.auto_offline_minutes > 0 AND m.availability = 'online' AND m.has_seat = 1 \
+           AND COALESCE(p.seen_at, 0) < $1 - s.auto_offline_minutes * 60000 \
+         LIMIT 500",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await
+}

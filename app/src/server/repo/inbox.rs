@@ -1018,6 +1018,7 @@ pub struct AssignableFacts {
     #[sqlx(try_from = "String")]
     pub role: crate::domain::Role,
     pub has_seat: i64,
+    pub availability: String,
 }
 
 pub async fn members_for_assignment<'c>(
@@ -1025,7 +1026,7 @@ pub async fn members_for_assignment<'c>(
     bot: BotId,
 ) -> Result<Vec<AssignableFacts>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT m.id, u.name, m.role, m.has_seat FROM members m JOIN users u ON u.id = m.user_id \
+        "SELECT m.id, u.name, m.role, m.has_seat, m.availability FROM members m JOIN users u ON u.id = m.user_id \
          WHERE m.bot_id = $1 ORDER BY LOWER(u.name), m.id",
     )
     .bind(bot.0)

@@ -154,11 +154,18 @@ struct MembershipRow {
     #[sqlx(try_from = "String")]
     role: Role,
     has_seat: i64,
+    availability: String,
 }
 
 impl From<MembershipRow> for BotMembership {
     fn from(row: MembershipRow) -> Self {
-        BotMembership { bot_id: row.bot_id, bot_name: row.bot_name, role: row.role, has_seat: flag(row.has_seat) }
+        BotMembership {
+            bot_id: row.bot_id,
+            bot_name: row.bot_name,
+            role: row.role,
+            has_seat: flag(row.has_seat),
+            online: row.availability == crate::domain::assignment::Availability::Online.code(),
+        }
     }
 }
 
@@ -171,7 +178,7 @@ pub async fn membership_of<'c>(
 ) -> Result<Option<BotMembership>, sqlx::Error> {
     let row: Option<MembershipRow> = sqlx::query_as(
         r#"
-        SELECT b.id AS bot_id, b.name AS bot_name, m.role, m.has_seat
+        SELECT b.id AS bot_id, b.name AS bot_name, m.role, m.has_seat, m.availability
         FROM members m JOIN bots b ON b.id = m.bot_id
         WHERE m.user_id = $1 AND m.bot_id = $2
         "#,
@@ -189,7 +196,7 @@ pub async fn memberships_of<'c>(
 ) -> Result<Vec<BotMembership>, sqlx::Error> {
     let rows: Vec<MembershipRow> = sqlx::query_as(
         r#"
-        SELECT b.id AS bot_id, b.name AS bot_name, m.role, m.has_seat
+        SELECT b.id AS bot_id, b.name AS bot_name, m.role, m.has_seat, m.availability
         FROM members m JOIN bots b ON b.id = m.bot_id
         WHERE m.user_id = $1
         ORDER BY b.name, b.id

@@ -332,3 +332,34 @@ pub async fn queue_status(
     let estimated_minutes = (per_hour > 0).then(|| ((position * 60) + per_hour - 1) / per_hour);
     Ok(Some(QueueStatus { position, waiting, estimated_minutes }))
 }
+
+/// Auto-offline: seat holders whose last Inbox tab closed longer ago than their bot allows go
+/// offline (recorded as automatic); they come back with one click on the top bar's status.
+/// Returns how many went offline.
+pub async fn sweep_idle(db: &Db, hub: &Hub) -> Result<usize, AppError> {
+    let now = now_ms();
+    let mut done = 0;
+    for idle in repo::idle_online(db.pool(), now).await? {
+        let mut tx = open_write(db, idle.bot_id).await?;
+        if repo::set_availability(&mut tx, idle.bot_id, idle.member_id, Availability::Offline, true, now).await? {
+            events::append(&mut tx, db.backend(), idle.bot_id, &LiveEvent::MemberChanged { member: idle.member_id })
+                .await?;
+            done += 1;
+        }
+        commit(tx, hub, idle.bot_id).await?;
+    }
+    Ok(done)
+}
+
+/// Runs `sweep_idle` every `every` (one per server process; each change is one small locked
+/// transaction, so processes running it together do no harm).
+pub fn spawn_idle_sweeper(db: Db, hub: Hub, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(err) = sweep_idle(&db, &hub).await {
+                tracing::warn!(error = %err, "the auto-offline sweep failed");
+            }
+        }
+    })
+}

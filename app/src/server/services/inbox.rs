@@ -220,7 +220,11 @@ pub async fn thread(
         .filter(|m| {
             policy::can_act(Some(&Actor { role: m.role, has_seat: flag(m.has_seat) }), InboxAction::BeAssigned).is_ok()
         })
-        .map(|m| AssigneeOption { member_id: m.id, name: m.name })
+        .map(|m| AssigneeOption {
+            member_id: m.id,
+            name: m.name,
+            online: m.availability == crate::domain::assignment::Availability::Online.code(),
+        })
         .collect();
     let teams = repo::teams_of_bot(&mut *conn, bot)
         .await?

@@ -357,6 +357,8 @@ pub struct WidgetState {
     /// Resume the live stream after this event number.
     pub as_of_seq: i64,
     pub bot_name: String,
+    /// While the conversation waits for a person: its place in the queue and an estimate.
+    pub queue: Option<crate::server::services::assignment::QueueStatus>,
 }
 
 pub async fn widget_state(db: &Db, public_id: &str, token: &str) -> Result<WidgetState, AppError> {
@@ -381,7 +383,12 @@ pub async fn widget_state(db: &Db, public_id: &str, token: &str) -> Result<Widge
     let since = now_ms() - super::inbox::PRESENCE_WINDOW_MS;
     let agents_online = repo::seat_holders_online(&mut *conn, channel.bot_id, since).await? > 0;
     let bot_name = crate::server::repo::bot_name(&mut *conn, channel.bot_id).await?.unwrap_or_default();
+    let queue = match &current {
+        Some(c) => crate::server::services::assignment::queue_status(&mut conn, channel.bot_id, c.id).await?,
+        None => None,
+    };
     Ok(WidgetState {
+        queue,
         conversation_id: current.as_ref().map(|c| c.id.0),
         asked_for_agent: current.as_ref().is_some_and(|c| c.handover_at.is_some()),
         messages,

@@ -1,0 +1,180 @@
+//! Team Manager › Assignment: automatic assignment on or off, round-robin or balanced, the
+//! workload capacity (the bot's default and each member's own), "assign all to one team",
+//! each team's own queue, and who is online with how much they hold.
+use super::bot::use_bot_id;
+use super::team::TeamTabs;
+use super::widgets::{ActionError, Loaded, PageData, page_data};
+use crate::api::assignment::{
+    AutoAssign, SaveAssignmentSettings, SetMemberCapacity, SetTeamAutoAssign, assignment_overview,
+};
+use crate::domain::assignment::{AssignMode, AssignmentView, Availability, CAPACITY_MAX};
+use crate::domain::text::count;
+use crate::domain::{AppError, BotId};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[derive(Clone, Copy)]
+struct AssignmentActions {
+    save: ServerAction<SaveAssignmentSettings>,
+    team: ServerAction<SetTeamAutoAssign>,
+    capacity: ServerAction<SetMemberCapacity>,
+    drain: ServerAction<AutoAssign>,
+}
+
+#[component]
+pub fn AssignmentPage() -> impl IntoView {
+    let bot_id = use_bot_id();
+    let actions = AssignmentActions {
+        save: ServerAction::new(),
+        team: ServerAction::new(),
+        capacity: ServerAction::new(),
+        drain: ServerAction::new(),
+    };
+    provide_context(actions);
+    let data = page_data(
+        move || {
+            (
+                bot_id.get(),
+                actions.save.version().get(),
+                actions.team.version().get(),
+                actions.capacity.version().get(),
+                actions.drain.version().get(),
+            )
+        },
+        |(bot, ..)| async move {
+            match bot {
+                Some(bot) => assignment_overview(bot).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Assignment · Switchboard" />
+        {move || bot_id.get().map(|bot| view! { <Assignment bot data /> })}
+    }
+}
+
+#[component]
+fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
+    let actions = expect_context::<AssignmentActions>();
+    view! {
+        <section class="page assignment">
+            <TeamTabs bot />
+            <h1>"Assignment"</h1>
+            <Loaded resource=data ok=move |view: AssignmentView| {
+                let can_edit = view.cannot_edit.is_none();
+                let s = view.settings.clone();
+                let teams = view.teams.clone();
+                view! {
+                    {view.cannot_edit.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
+                    <ActionForm action=actions.save attr:class="settings-form">
+                        <input type="hidden" name="bot_id" value=bot.to_string() />
+                        <fieldset disabled=!can_edit>
+                            <label class="check">
+                                <input type="checkbox" name="auto_assign" value="on" checked=s.auto_assign />
+                                " Assign new conversations automatically"
+                            </label>
+                            <label>
+                                "Mode "
+                                <select name="mode">
+                                    <option value=AssignMode::Balanced.code() selected=s.mode == AssignMode::Balanced>
+                                        "Balanced — fewest open conversations first"
+                                    </option>
+                                    <option value=AssignMode::RoundRobin.code() selected=s.mode == AssignMode::RoundRobin>
+                                        "Round-robin — in turn"
+                                    </option>
+                                </select>
+                            </label>
+                            <label>
+                                "Workload capacity (open conversations per agent) "
+                                <input name="default_capacity" type="number" min="1" max=CAPACITY_MAX.to_string()
+                                    value=s.default_capacity.to_string() required />
+                            </label>
+                            <label>
+                                "Assign all conversations to "
+                                <select name="route_team_id">
+                                    <option value="" selected=s.route_team.is_none()>"No one team (each to anyone who can take it)"</option>
+                                    {teams.iter().map(|t| view! {
+                                        <option value=t.team.to_string() selected=s.route_team == Some(t.team)>{format!("the {} team", t.name)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                "Go offline when the last Inbox tab has been closed for (minutes, 0 = never) "
+                                <input name="auto_offline_minutes" type="number" min="0" max="1440"
+                                    value=s.auto_offline_minutes.to_string() />
+                            </label>
+                            <button type="submit">"Save"</button>
+                        </fieldset>
+                        <ActionError value=actions.save.value() />
+                    </ActionForm>
+
+                    <h2>"Queue"</h2>
+                    <p data-testid="queue-waiting">{format!("{} waiting for a person.", count(view.waiting, "conversation", "conversations"))}</p>
+                    {(can_edit && view.waiting > 0).then(|| view! {
+                        <ActionForm action=actions.drain attr:class="inline">
+                            <input type="hidden" name="bot_id" value=bot.to_string() />
+                            <button type="submit" class="small">"Auto assign the queue now"</button>
+                        </ActionForm>
+                    })}
+                    <ActionError value=actions.drain.value() />
+
+                    {(!view.teams.is_empty()).then(|| view! {
+                        <h2>"Teams"</h2>
+                        <table class="teams-table">
+                            <thead><tr><th>"Team"</th><th>"Waiting"</th><th>"Its queue"</th></tr></thead>
+                            <tbody>
+                                {view.teams.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td>{t.name.clone()}</td>
+                                        <td>{t.waiting}</td>
+                                        <td>
+                                            <ActionForm action=actions.team attr:class="inline">
+                                                <input type="hidden" name="bot_id" value=bot.to_string() />
+                                                <input type="hidden" name="team_id" value=t.team.to_string() />
+                                                <input type="hidden" name="auto_assign" value=(!t.auto_assign).to_string() />
+                                                <button type="submit" class="small secondary" disabled=!can_edit>
+                                                    {if t.auto_assign { "Automatic — turn off" } else { "By hand — assign automatically" }}
+                                                </button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <ActionError value=actions.team.value() />
+                    })}
+
+                    <h2>"Seat holders"</h2>
+                    <table class="load-table">
+                        <thead><tr><th>"Name"</th><th>"Status"</th><th>"Open"</th><th>"Capacity"</th></tr></thead>
+                        <tbody>
+                            {view.members.into_iter().map(|m| {
+                                let online = m.availability == Availability::Online;
+                                let label = format!("Capacity of {}", m.name);
+                                view! {
+                                    <tr data-member=m.name.clone()>
+                                        <td><span class=if online { "dot online" } else { "dot offline" } aria-hidden="true"></span>{m.name.clone()}</td>
+                                        <td>{if online { "Online" } else { "Offline" }}</td>
+                                        <td>{format!("{} of {}", m.open, m.capacity)}</td>
+                                        <td>
+                                            <ActionForm action=actions.capacity attr:class="inline">
+                                                <input type="hidden" name="bot_id" value=bot.to_string() />
+                                                <input type="hidden" name="member_id" value=m.member.to_string() />
+                                                <input name="capacity" type="number" min="1" max=CAPACITY_MAX.to_string() aria-label=label
+                                                    placeholder="default" value=m.own_capacity.map(|c| c.to_string()).unwrap_or_default() disabled=!can_edit />
+                                                <button type="submit" class="small secondary" disabled=!can_edit>"Set"</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <ActionError value=actions.capacity.value() />
+                }
+            } />
+        </section>
+    }
+}

@@ -215,6 +215,25 @@ pub async fn queue_page<'c>(
     Ok(rows.into_iter().map(|r| (r.queued, r.queued_at)).collect())
 }
 
+/// One conversation if it waits in the queue, with its place.
+pub async fn queued_one<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+) -> Result<Option<(Queued, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        queued: Queued,
+        queued_at: i64,
+    }
+    let row: Option<Row> =
+        sqlx::query_as("SELECT id, team_id, queued_at FROM conversations WHERE id = $1 AND queued_at IS NOT NULL")
+            .bind(conversation.0)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|r| (r.queued, r.queued_at)))
+}
+
 /// Files the conversation in or out of the queue after any change: it waits (keeping its
 /// place if it already did) while it is open, held by nobody, not banned and wanted a person.
 pub async fn requeue<'c>(

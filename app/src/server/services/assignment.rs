@@ -76,7 +76,14 @@ pub(crate) async fn drain(
         if candidates.iter().all(|c| rules::why_not(c).is_some()) {
             break;
         }
-        let page = repo::queue_page(&mut **tx, bot, after, QUEUE_PAGE).await?;
+        let page = match scope {
+            // One conversation: look at it alone, wherever it is in the queue.
+            Scope::One(id) if after == (i64::MIN, i64::MIN) => {
+                repo::queued_one(&mut **tx, id).await?.into_iter().collect()
+            }
+            Scope::One(_) => Vec::new(),
+            _ => repo::queue_page(&mut **tx, bot, after, QUEUE_PAGE).await?,
+        };
         if page.is_empty() {
             break;
         }

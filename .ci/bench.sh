@@ -84,3 +84,13 @@ echo
 echo "Inbox (SQLite; bars: list p95 ≤ 50 ms at 100,000 conversations, reply p95 ≤ 20 ms with 8 agents,"
 echo "  ingest ≥ 500/s with ack p99 ≤ 50 ms, ingest→live p99 ≤ 300 ms at 200/s with 200 agents):"
 cargo bench --locked -q -p switchboard --bench inbox 2>/dev/null | grep -E '^(inbox_|webhook_|ingest_)'
+
+echo
+echo "Automatic assignment (bars: decision p99 ≤ 5 ms with 200 online agents and 10,000 waiting;"
+echo "  10,000 waiting drained by 50 agents coming online at once within 10 s):"
+cargo bench --locked -q -p switchboard --bench assignment 2>/dev/null | grep -E '^(assignment decision|queue drain)'
+pg="${SWITCHBOARD_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
+if timeout 3 bash -c "</dev/tcp/127.0.0.1/5432" 2>/dev/null; then
+  SWITCHBOARD_TEST_POSTGRES="$pg" cargo bench --locked -q -p switchboard --bench assignment 2>/dev/null \
+    | grep -E '^(assignment decision|queue drain)'
+fi

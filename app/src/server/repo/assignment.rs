@@ -186,6 +186,7 @@ pub struct Queued {
     #[sqlx(try_from = "i64")]
     pub id: ConversationId,
     pub team_id: Option<i64>,
+    pub channel_id: i64,
 }
 
 /// The queue, oldest first, from after (`queued_at`, `id`).
@@ -202,7 +203,7 @@ pub async fn queue_page<'c>(
         queued_at: i64,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, team_id, queued_at FROM conversations \
+        "SELECT id, team_id, channel_id, queued_at FROM conversations \
          WHERE bot_id = $1 AND queued_at IS NOT NULL AND (queued_at > $2 OR (queued_at = $2 AND id > $3)) \
          ORDER BY queued_at, id LIMIT $4",
     )
@@ -226,11 +227,12 @@ pub async fn queued_one<'c>(
         queued: Queued,
         queued_at: i64,
     }
-    let row: Option<Row> =
-        sqlx::query_as("SELECT id, team_id, queued_at FROM conversations WHERE id = $1 AND queued_at IS NOT NULL")
-            .bind(conversation.0)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, team_id, channel_id, queued_at FROM conversations WHERE id = $1 AND queued_at IS NOT NULL",
+    )
+    .bind(conversation.0)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(|r| (r.queued, r.queued_at)))
 }
 
@@ -270,34 +272,6 @@ pub async fn requeue_contact<'c>(
     .bind(contact.0)
     .execute(db)
     .await?;
-    Ok(())
-}
-
-/// Gives a waiting conversation to `member`; `false` if it was not waiting any more.
-pub async fn assign_queued<'c>(
-    db: impl Executor<'c, Database = Any>,
-    conversation: ConversationId,
-    member: MemberId,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE conversations SET assignee_id = $1, queued_at = NULL, auto_assigned_at = $3 \
-         WHERE id = $2 AND assignee_id IS NULL AND queued_at IS NOT NULL",
-    )
-    .bind(member.0)
-    .bind(conversation.0)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn mark_assigned<'c>(
-    db: impl Executor<'c, Database = Any>,
-    member: MemberId,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE members SET last_assigned_at = $1 WHERE id = $2").bind(now).bind(member.0).execute(db).await?;
     Ok(())
 }
 
@@ -464,4 +438,74 @@ pub async fn idle_online<'c>(db: impl Executor<'c, Database = Any>, now: i64) ->
     .bind(now)
     .fetch_all(db)
     .await
+}
+
+/// One assignment a drain decided: the conversation, who takes it (and their name), and the
+/// channel its system event is on.
+pub struct Pick<'a> {
+    pub conversation: ConversationId,
+    pub channel: i64,
+    pub member: MemberId,
+    pub name: &'a str,
+}
+
+/// Writes a drain's picks in a few statements (the caller holds the bot's lock and read them
+/// as waiting in this transaction): the assignments, the members' last-assigned times, and an
+/// "Assigned to … automatically" event in each thread.
+pub async fn write_picks(
+    conn: &mut sqlx::AnyConnection,
+    bot: BotId,
+    picks: &[Pick<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in picks.chunks(200) {
+        let cases: Vec<String> = (0..chunk.len()).map(|i| format!("WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
+        let ids = super::placeholders(2 * chunk.len() + 2, chunk.len());
+        let sql = format!(
+            "UPDATE conversations SET assignee_id = CASE id {} END, queued_at = NULL, auto_assigned_at = $1, \
+             last_activity_at = $1 WHERE id IN ({ids})",
+            cases.join(" ")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for p in chunk {
+            query = query.bind(p.conversation.0).bind(p.member.0);
+        }
+        for p in chunk {
+            query = query.bind(p.conversation.0);
+        }
+        query.execute(&mut *conn).await?;
+
+        let mut members: Vec<i64> = chunk.iter().map(|p| p.member.0).collect();
+        members.sort_unstable();
+        members.dedup();
+        let sql =
+            format!("UPDATE members SET last_assigned_at = $1 WHERE id IN ({})", super::placeholders(2, members.len()));
+        let mut query = sqlx::query(&sql).bind(now);
+        for m in members {
+            query = query.bind(m);
+        }
+        query.execute(&mut *conn).await?;
+
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 4;
+                format!("(${}, ${}, ${}, 'system', ${}, '', 'none', $1)", b + 2, b + 3, b + 4, b + 5)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO messages (bot_id, conversation_id, channel_id, kind, body, author_name, delivery, created_at) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for p in chunk {
+            query = query
+                .bind(bot.0)
+                .bind(p.conversation.0)
+                .bind(p.channel)
+                .bind(format!("Assigned to {} automatically", p.name));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

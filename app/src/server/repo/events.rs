@@ -34,6 +34,52 @@ pub async fn append(
     Ok(seq)
 }
 
+/// Appends several events at once (numbers reserved in one step, one multi-row insert): the
+/// same log as `append` called for each, in order.
+pub async fn append_many(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    bot: BotId,
+    events: &[LiveEvent],
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let last: i64 = sqlx::query_scalar("UPDATE bots SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq")
+        .bind(bot.0)
+        .bind(events.len() as i64)
+        .fetch_one(&mut *conn)
+        .await?;
+    let first = last - events.len() as i64 + 1;
+    let now = now_ms();
+    for (chunk_start, chunk) in events.chunks(200).enumerate().map(|(n, c)| (n * 200, c)) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 6;
+                format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO events (bot_id, seq, kind, conversation_id, payload, created_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (i, event) in chunk.iter().enumerate() {
+            let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            query = query
+                .bind(bot.0)
+                .bind(first + (chunk_start + i) as i64)
+                .bind(event.code())
+                .bind(event.conversation().map(|c| c.0))
+                .bind(payload)
+                .bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    crate::server::db::notify_event(conn, backend, bot).await?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct EventRow {
     seq: i64,

@@ -13,7 +13,7 @@ use crate::server::db::{Db, WriteTx, flag, now_ms};
 use crate::server::live::Hub;
 use crate::server::repo::assignment as repo;
 use crate::server::repo::events;
-use crate::server::services::inbox::{acting_member, auto_assigned_event};
+use crate::server::services::inbox::acting_member;
 use std::collections::{HashMap, HashSet};
 
 const QUEUE_PAGE: i64 = 500;
@@ -73,7 +73,7 @@ pub(crate) async fn drain(
     let mut after = (i64::MIN, i64::MIN);
     'pages: loop {
         // Nobody can take anything (all full, offline or seatless): stop at once.
-        if candidates.iter().all(|c| rules::why_not(c).is_some()) {
+        if candidates.iter().all(|c| rules::why_not(&Candidate { in_team: true, ..c.clone() }).is_some()) {
             break;
         }
         let page = match scope {
@@ -87,6 +87,7 @@ pub(crate) async fn drain(
         if page.is_empty() {
             break;
         }
+        let mut page_picks: Vec<(ConversationId, i64, MemberId)> = Vec::new();
         for (queued, queued_at) in page {
             after = (queued_at, queued.id.0);
             let team = queued.team_id;
@@ -101,21 +102,17 @@ pub(crate) async fn drain(
                 blocked.insert(team);
                 continue;
             };
-            if !repo::assign_queued(&mut **tx, queued.id, member, now).await? {
-                continue;
-            }
-            repo::mark_assigned(&mut **tx, member, now).await?;
-            let name = names.get(&member).map(String::as_str).unwrap_or("an agent");
-            auto_assigned_event(db, tx, bot, queued.id, name, now).await?;
+            page_picks.push((queued.id, queued.channel_id, member));
             if let Some(c) = candidates.iter_mut().find(|c| c.member == member) {
                 c.open += 1;
                 c.last_assigned_ms = Some(now);
             }
             last.insert(team, Some(member));
             made.push((queued.id, member));
-            if let Scope::One(_) = scope {
-                break 'pages;
-            }
+        }
+        write_page(db, tx, bot, &page_picks, &names, now).await?;
+        if let Scope::One(_) = scope {
+            break 'pages;
         }
     }
     if settings.mode == AssignMode::RoundRobin {
@@ -145,6 +142,35 @@ pub(crate) async fn on_handover(
     }
     repo::requeue(&mut **tx, conversation, now).await?;
     drain(db, tx, bot, Scope::Automatic, now).await?;
+    Ok(())
+}
+
+/// Writes one page of a drain's decisions, with one "changed" event per conversation (their
+/// list rows and open threads refresh, showing the system event).
+async fn write_page(
+    db: &Db,
+    tx: &mut WriteTx,
+    bot: BotId,
+    picks: &[(ConversationId, i64, MemberId)],
+    names: &HashMap<MemberId, String>,
+    now: i64,
+) -> Result<(), AppError> {
+    if picks.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<repo::Pick<'_>> = picks
+        .iter()
+        .map(|(conversation, channel, member)| repo::Pick {
+            conversation: *conversation,
+            channel: *channel,
+            member: *member,
+            name: names.get(member).map(String::as_str).unwrap_or("an agent"),
+        })
+        .collect();
+    repo::write_picks(tx, bot, &rows, now).await?;
+    let changed: Vec<LiveEvent> =
+        picks.iter().map(|(conversation, ..)| LiveEvent::ConversationChanged { conversation: *conversation }).collect();
+    events::append_many(tx, db.backend(), bot, &changed).await?;
     Ok(())
 }
 

@@ -336,19 +336,6 @@ async fn system_event(
     Ok(())
 }
 
-/// "Assigned to Mona automatically", in the thread of a conversation automatic assignment gave out.
-pub(crate) async fn auto_assigned_event(
-    db: &Db,
-    tx: &mut WriteTx,
-    bot: BotId,
-    conversation: ConversationId,
-    name: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let facts = repo::conversation_in_bot(&mut **tx, bot, conversation).await?.ok_or(AppError::Internal)?;
-    system_event(db, tx, &facts, &format!("Assigned to {name} automatically"), now).await
-}
-
 /// Hands one of a leaving member's conversations to `target`, with a system event and, if
 /// given, the handoff note as an internal note by `by`. Inside the removal's transaction.
 pub(crate) async fn hand_off(

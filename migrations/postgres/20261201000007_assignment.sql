@@ -30,6 +30,10 @@ CREATE TABLE assignment_settings (
     last_round_robin_id  BIGINT,
     -- Members whose last Inbox tab closed this long ago go offline (0: never).
     auto_offline_minutes BIGINT NOT NULL DEFAULT 0 CHECK (auto_offline_minutes BETWEEN 0 AND 1440),
+    -- The unanswered rule: a conversation whose assignee has not answered the customer this
+    -- many minutes goes to someone else, or to `unanswered_team_id`'s queue (0: off).
+    unanswered_minutes   BIGINT NOT NULL DEFAULT 0 CHECK (unanswered_minutes BETWEEN 0 AND 10080),
+    unanswered_team_id   BIGINT REFERENCES teams (id) ON DELETE SET NULL,
     updated_at           BIGINT NOT NULL
 );
 

@@ -20,6 +20,8 @@ pub async fn save_assignment_settings(
     default_capacity: String,
     route_team_id: Option<TeamId>,
     auto_offline_minutes: Option<i64>,
+    unanswered_minutes: Option<i64>,
+    unanswered_team_id: Option<TeamId>,
 ) -> Result<(), AppError> {
     use crate::server::{context, services::assignment};
     let (state, user) = context::signed_in_user().await?;
@@ -30,6 +32,8 @@ pub async fn save_assignment_settings(
         default_capacity: crate::domain::assignment::parse_capacity(&default_capacity)?,
         route_team: route_team_id,
         auto_offline_minutes: auto_offline_minutes.unwrap_or(0),
+        unanswered_minutes: unanswered_minutes.unwrap_or(0),
+        unanswered_team: unanswered_team_id,
     };
     assignment::save_settings(&state.db, &state.hub, user, bot_id, settings).await
 }

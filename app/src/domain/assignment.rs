@@ -46,6 +46,13 @@ pub struct AssignmentSettings {
     pub route_team: Option<TeamId>,
     /// Members whose last Inbox tab closed this many minutes ago go offline (0: never).
     pub auto_offline_minutes: i64,
+    /// The unanswered rule: minutes an assignee may leave a customer's message unanswered
+    /// before the conversation goes to someone else (0: off).
+    #[serde(default)]
+    pub unanswered_minutes: i64,
+    /// …or to this team's queue instead.
+    #[serde(default)]
+    pub unanswered_team: Option<TeamId>,
 }
 
 impl Default for AssignmentSettings {
@@ -56,6 +63,8 @@ impl Default for AssignmentSettings {
             default_capacity: 10,
             route_team: None,
             auto_offline_minutes: 0,
+            unanswered_minutes: 0,
+            unanswered_team: None,
         }
     }
 }

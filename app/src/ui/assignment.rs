@@ -105,6 +105,20 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                                 <input name="auto_offline_minutes" type="number" min="0" max="1440"
                                     value=s.auto_offline_minutes.to_string() />
                             </label>
+                            <label>
+                                "If the assignee leaves a customer unanswered for (minutes, 0 = never) "
+                                <input name="unanswered_minutes" type="number" min="0" max="10080"
+                                    value=s.unanswered_minutes.to_string() />
+                            </label>
+                            <label>
+                                " …then give it to "
+                                <select name="unanswered_team_id">
+                                    <option value="" selected=s.unanswered_team.is_none()>"someone else who can take it"</option>
+                                    {teams.iter().map(|t| view! {
+                                        <option value=t.team.to_string() selected=s.unanswered_team == Some(t.team)>{format!("the {} team's queue", t.name)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
                             <button type="submit">"Save"</button>
                         </fieldset>
                         <ActionError value=actions.save.value() />

@@ -108,7 +108,7 @@ async fn round_robin_takes_turns_and_one_team_gets_everything_when_routed_there(
         mode: AssignMode::RoundRobin,
         default_capacity: 10,
         route_team: Some(billing),
-        auto_offline_minutes: 0,
+        ..Default::default()
     };
     assignment::save_settings(i.db(), &i.hub, i.owner, i.bot, routed).await.unwrap();
     for n in 0..3 {
@@ -260,4 +260,66 @@ async fn auto_offline_takes_idle_seat_holders_offline_and_records_it() {
         .await
         .unwrap();
     assert_eq!(automatic, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_unanswered_rule_moves_a_waiting_customer_to_someone_else_or_to_a_team() {
+    let i = Inbox::new().await;
+    let a = agents(&i, 2).await;
+    turn_on(&i, AssignMode::RoundRobin, 10).await;
+    let c = i.customer_says("u1", "u1", "Hello?", true).await;
+    let first = assignee(&i, c).await.unwrap();
+    assert_eq!(assignment::sweep_unanswered(i.db(), &i.hub).await.unwrap(), 0, "off by default");
+    let rule = AssignmentSettings {
+        auto_assign: true,
+        mode: AssignMode::RoundRobin,
+        default_capacity: 10,
+        unanswered_minutes: 15,
+        ..Default::default()
+    };
+    assignment::save_settings(i.db(), &i.hub, i.owner, i.bot, rule.clone()).await.unwrap();
+    assert_eq!(assignment::sweep_unanswered(i.db(), &i.hub).await.unwrap(), 0, "not late yet");
+    // The customer has waited 20 minutes.
+    let db = i.db().clone();
+    let late = move |c: ConversationId| {
+        let db = db.clone();
+        async move {
+            sqlx::query("UPDATE conversations SET waiting_since = $1 WHERE id = $2")
+                .bind(now_ms() - 20 * 60_000)
+                .bind(c.0)
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+    };
+    late(c).await;
+    assert_eq!(assignment::sweep_unanswered(i.db(), &i.hub).await.unwrap(), 1);
+    let second = assignee(&i, c).await.unwrap();
+    assert_ne!(second, first, "someone else takes it");
+    assert!(a.iter().any(|(_, m)| *m == second));
+    let thread = inbox::thread(i.db(), i.owner, i.bot, c, None).await.unwrap();
+    assert!(thread.messages.iter().any(|m| m.body.contains("within 15 minutes: reassigned")));
+
+    // An answer stops the clock.
+    let (agent_user, _) = a.iter().find(|(_, m)| *m == second).copied().unwrap();
+    late(c).await;
+    inbox::compose(i.db(), &i.hub, agent_user, i.bot, c, inbox::Compose::Reply, "On it", &crate::inbox::key())
+        .await
+        .unwrap();
+    assert_eq!(assignment::sweep_unanswered(i.db(), &i.hub).await.unwrap(), 0);
+
+    // Escalation to a team's queue instead.
+    let escalations = teams::create_team(i.db(), i.owner, i.bot, "Escalations").await.unwrap();
+    let to_team = AssignmentSettings { unanswered_team: Some(escalations), ..rule };
+    assignment::save_settings(i.db(), &i.hub, i.owner, i.bot, to_team).await.unwrap();
+    let d = i.customer_says("u2", "u2", "Still there?", true).await;
+    late(d).await;
+    assert_eq!(assignment::sweep_unanswered(i.db(), &i.hub).await.unwrap(), 1);
+    let (held, team): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT assignee_id, team_id FROM conversations WHERE id = $1")
+            .bind(d.0)
+            .fetch_one(i.db().pool())
+            .await
+            .unwrap();
+    assert_eq!((held, team), (None, Some(escalations.0)), "waiting in the Escalations queue (nobody is in it)");
 }

@@ -16,6 +16,8 @@ struct SettingsRow {
     route_team_id: Option<i64>,
     last_round_robin_id: Option<i64>,
     auto_offline_minutes: i64,
+    unanswered_minutes: i64,
+    unanswered_team_id: Option<i64>,
 }
 
 /// The bot's settings (the defaults until someone saves them) and round-robin's place.
@@ -24,7 +26,8 @@ pub async fn settings<'c>(
     bot: BotId,
 ) -> Result<(AssignmentSettings, Option<MemberId>), sqlx::Error> {
     let row: Option<SettingsRow> = sqlx::query_as(
-        "SELECT auto_assign, mode, default_capacity, route_team_id, last_round_robin_id, auto_offline_minutes \
+        "SELECT auto_assign, mode, default_capacity, route_team_id, last_round_robin_id, auto_offline_minutes, \
+                unanswered_minutes, unanswered_team_id \
          FROM assignment_settings WHERE bot_id = $1",
     )
     .bind(bot.0)
@@ -38,6 +41,8 @@ pub async fn settings<'c>(
                 default_capacity: r.default_capacity,
                 route_team: r.route_team_id.map(TeamId),
                 auto_offline_minutes: r.auto_offline_minutes,
+                unanswered_minutes: r.unanswered_minutes,
+                unanswered_team: r.unanswered_team_id.map(TeamId),
             },
             r.last_round_robin_id.map(MemberId),
         ),
@@ -53,11 +58,12 @@ pub async fn save_settings<'c>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO assignment_settings (bot_id, auto_assign, mode, default_capacity, route_team_id, \
-                                          auto_offline_minutes, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                                          auto_offline_minutes, unanswered_minutes, unanswered_team_id, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $9, $7) \
          ON CONFLICT (bot_id) DO UPDATE SET auto_assign = excluded.auto_assign, mode = excluded.mode, \
             default_capacity = excluded.default_capacity, route_team_id = excluded.route_team_id, \
-            auto_offline_minutes = excluded.auto_offline_minutes, updated_at = excluded.updated_at",
+            auto_offline_minutes = excluded.auto_offline_minutes, unanswered_minutes = excluded.unanswered_minutes, \
+            unanswered_team_id = excluded.unanswered_team_id, updated_at = excluded.updated_at",
     )
     .bind(bot.0)
     .bind(i64::from(s.auto_assign))
@@ -66,6 +72,8 @@ pub async fn save_settings<'c>(
     .bind(s.route_team.map(|t| t.0))
     .bind(s.auto_offline_minutes)
     .bind(now)
+    .bind(s.unanswered_minutes)
+    .bind(s.unanswered_team.map(|t| t.0))
     .execute(db)
     .await?;
     Ok(())
@@ -508,4 +516,49 @@ pub async fn write_picks(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unanswered {
+    #[sqlx(try_from = "i64")]
+    pub bot_id: BotId,
+    #[sqlx(try_from = "i64")]
+    pub conversation_id: ConversationId,
+    pub assignee_id: i64,
+    pub minutes: i64,
+    pub team_id: Option<i64>,
+}
+
+/// Open conversations whose assignee has left the customer waiting longer than their bot's
+/// unanswered rule allows.
+pub async fn unanswered<'c>(db: impl Executor<'c, Database = Any>, now: i64) -> Result<Vec<Unanswered>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.bot_id, c.id AS conversation_id, c.assignee_id, s.unanswered_minutes AS minutes, \
+                s.unanswered_team_id AS team_id \
+         FROM assignment_settings s JOIN conversations c ON c.bot_id = s.bot_id \
+         WHERE s.unanswered_minutes > 0 AND c.status = 'open' AND c.assignee_id IS NOT NULL AND c.banned = 0 \
+           AND c.waiting_since IS NOT NULL AND c.waiting_since < $1 - s.unanswered_minutes * 60000 \
+         LIMIT 500",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the conversation is still waiting on its assignee longer than `minutes`.
+pub async fn unanswered_one<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    minutes: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE id = $1 AND status = 'open' AND assignee_id IS NOT NULL \
+         AND waiting_since IS NOT NULL AND waiting_since < $2",
+    )
+    .bind(conversation.0)
+    .bind(now - minutes * 60_000)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
 }

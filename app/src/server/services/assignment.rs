@@ -27,6 +27,8 @@ pub enum Scope {
     Everything,
     /// This one conversation (the button on one conversation).
     One(ConversationId),
+    /// This one, to anyone but the member who left it unanswered.
+    Reassign(ConversationId, MemberId),
 }
 
 /// Assigns waiting conversations, oldest first, while someone can take them. Returns the
@@ -58,6 +60,10 @@ pub(crate) async fn drain(
             in_team: true,
         })
         .collect();
+    if let Scope::Reassign(_, previous) = scope {
+        // Not back to the one who left it unanswered.
+        candidates.retain(|c| c.member != previous);
+    }
     let names: HashMap<MemberId, String> = rows.into_iter().map(|r| (r.id, r.name)).collect();
     let in_team: HashSet<(i64, i64)> =
         repo::team_memberships(&mut **tx, bot).await?.into_iter().map(|m| (m.team_id, m.member_id)).collect();
@@ -65,7 +71,7 @@ pub(crate) async fn drain(
         teams.iter().map(|t| (Some(t.id), t.last_round_robin_id.map(MemberId))).chain([(None, bot_last)]).collect();
     let applies = |team: Option<i64>, id: ConversationId| match scope {
         Scope::Everything => true,
-        Scope::One(one) => one == id,
+        Scope::One(one) | Scope::Reassign(one, _) => one == id,
         Scope::Automatic => settings.auto_assign || team.is_some_and(|t| team_auto.contains(&t)),
     };
     let mut blocked: HashSet<Option<i64>> = HashSet::new();
@@ -78,10 +84,10 @@ pub(crate) async fn drain(
         }
         let page = match scope {
             // One conversation: look at it alone, wherever it is in the queue.
-            Scope::One(id) if after == (i64::MIN, i64::MIN) => {
+            Scope::One(id) | Scope::Reassign(id, _) if after == (i64::MIN, i64::MIN) => {
                 repo::queued_one(&mut **tx, id).await?.into_iter().collect()
             }
-            Scope::One(_) => Vec::new(),
+            Scope::One(_) | Scope::Reassign(..) => Vec::new(),
             _ => repo::queue_page(&mut **tx, bot, after, QUEUE_PAGE).await?,
         };
         if page.is_empty() {
@@ -111,7 +117,7 @@ pub(crate) async fn drain(
             made.push((queued.id, member));
         }
         write_page(db, tx, bot, &page_picks, &names, now).await?;
-        if let Scope::One(_) = scope {
+        if let Scope::One(_) | Scope::Reassign(..) = scope {
             break 'pages;
         }
     }
@@ -296,9 +302,12 @@ pub async fn save_settings(
     if !(0..=1440).contains(&settings.auto_offline_minutes) {
         return Err(AppError::invalid("auto_offline_minutes", "Choose 0 (never) to 1440 minutes."));
     }
+    if !(0..=10080).contains(&settings.unanswered_minutes) {
+        return Err(AppError::invalid("unanswered_minutes", "Choose 0 (off) to 10080 minutes (a week)."));
+    }
     let now = now_ms();
     let mut tx = open_settings_write(db, user, bot).await?;
-    if let Some(team) = settings.route_team {
+    for team in [settings.route_team, settings.unanswered_team].into_iter().flatten() {
         crate::server::repo::inbox::team_in_bot(&mut *tx, bot, team).await?.ok_or(AppError::NotFound)?;
     }
     repo::save_settings(&mut *tx, bot, &settings, now).await?;
@@ -384,6 +393,51 @@ pub async fn sweep_idle(db: &Db, hub: &Hub) -> Result<usize, AppError> {
     Ok(done)
 }
 
+/// The unanswered rule: a conversation whose assignee left the customer's message unanswered
+/// longer than the bot allows goes to someone else who can take it (or, if the bot says so,
+/// to a team's queue), with a system event in the thread. Returns how many moved.
+pub async fn sweep_unanswered(db: &Db, hub: &Hub) -> Result<usize, AppError> {
+    let now = now_ms();
+    let mut moved = 0;
+    for late in repo::unanswered(db.pool(), now).await? {
+        let mut tx = open_write(db, late.bot_id).await?;
+        // Read again under the lock: the assignee may have answered meanwhile.
+        let Some(facts) =
+            crate::server::repo::inbox::conversation_in_bot(&mut *tx, late.bot_id, late.conversation_id).await?
+        else {
+            continue;
+        };
+        let still_late = repo::unanswered_one(&mut *tx, late.conversation_id, late.minutes, now).await?;
+        if !still_late || facts.assignee() != Some(MemberId(late.assignee_id)) {
+            continue;
+        }
+        let previous = MemberId(late.assignee_id);
+        let who = crate::server::repo::team::member_in_bot(&mut *tx, late.bot_id, previous)
+            .await?
+            .map(|m| m.name)
+            .unwrap_or_else(|| "the assignee".into());
+        let reason = format!("No reply from {who} within {} minutes", late.minutes);
+        crate::server::services::inbox::reassign_unanswered(
+            db,
+            &mut tx,
+            late.bot_id,
+            late.conversation_id,
+            late.team_id.map(TeamId),
+            &reason,
+            now,
+        )
+        .await?;
+        if late.team_id.is_none() {
+            drain(db, &mut tx, late.bot_id, Scope::Reassign(late.conversation_id, previous), now).await?;
+        } else {
+            drain(db, &mut tx, late.bot_id, Scope::Automatic, now).await?;
+        }
+        commit(tx, hub, late.bot_id).await?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
 /// Runs `sweep_idle` every `every` (one per server process; each change is one small locked
 /// transaction, so processes running it together do no harm).
 pub fn spawn_idle_sweeper(db: Db, hub: Hub, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
@@ -392,6 +446,9 @@ pub fn spawn_idle_sweeper(db: Db, hub: Hub, every: std::time::Duration) -> tokio
             tokio::time::sleep(every).await;
             if let Err(err) = sweep_idle(&db, &hub).await {
                 tracing::warn!(error = %err, "the auto-offline sweep failed");
+            }
+            if let Err(err) = sweep_unanswered(&db, &hub).await {
+                tracing::warn!(error = %err, "the unanswered-rule sweep failed");
             }
         }
     })

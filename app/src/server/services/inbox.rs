@@ -336,6 +336,34 @@ async fn system_event(
     Ok(())
 }
 
+/// The unanswered rule moves a conversation: off its assignee, into the queue (or `team`'s),
+/// with the reason as a system event.
+pub(crate) async fn reassign_unanswered(
+    db: &Db,
+    tx: &mut WriteTx,
+    bot: BotId,
+    conversation: ConversationId,
+    team: Option<TeamId>,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let facts = repo::conversation_in_bot(&mut **tx, bot, conversation).await?.ok_or(AppError::NotFound)?;
+    let text = match team {
+        Some(team) => {
+            let team = repo::team_in_bot(&mut **tx, bot, team).await?.ok_or(AppError::NotFound)?;
+            repo::set_team(&mut **tx, conversation, Some(team.id)).await?;
+            assignment_repo::requeue(&mut **tx, conversation, now).await?;
+            format!("{reason}: escalated to the {} team", team.name)
+        }
+        None => {
+            repo::set_assignee(&mut **tx, conversation, None).await?;
+            assignment_repo::queue_now(&mut **tx, conversation, now).await?;
+            format!("{reason}: reassigned")
+        }
+    };
+    system_event(db, tx, &facts, &text, now).await
+}
+
 /// Hands one of a leaving member's conversations to `target`, with a system event and, if
 /// given, the handoff note as an internal note by `by`. Inside the removal's transaction.
 pub(crate) async fn hand_off(

@@ -195,3 +195,118 @@ async fn kill_dash_nine_during_an_ingest_burst_loses_no_acknowledged_message() {
     drop(restarted);
     server.child.kill().ok();
 }
+
+/// A handoff cut by `kill -9` at any moment leaves both changes or neither: the seat is gone
+/// and every conversation reached its new holder, or the seat is still there and the member
+/// still holds them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_dash_nine_during_a_handoff_leaves_both_changes_or_neither() {
+    use app::domain::Role;
+    use app::domain::handoff::{Handoff, HandoffItem, HandoffTarget};
+    use app::domain::ids::ConversationId;
+    use app::server::services::{inbox, team};
+    let t = TestDb::new().await;
+    let hub = app::server::live::Hub::new(t.db.clone());
+    let mut server = start(&t.url).await;
+    let (cookie, bot, public_id, secret) = owner_with_api_channel(&server.base).await;
+    let bot = app::domain::BotId(bot);
+    let owner: i64 = sqlx::query_scalar("SELECT user_id FROM members WHERE bot_id = $1")
+        .bind(bot.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let owner = app::domain::UserId(owner);
+    // Ada (a seated agent) will hold 40 open conversations.
+    app::server::repo::billing::add_paid_seats(t.db.pool(), bot, 1).await.unwrap();
+    let ada_user =
+        app::server::repo::insert_user(t.db.pool(), "ada@example.com", "Ada", "x", now_ms()).await.unwrap().unwrap();
+    let ada = app::server::repo::insert_member(t.db.pool(), bot, ada_user, Role::Agent, false, now_ms()).await.unwrap();
+    let c = client();
+    let mut conversations = Vec::new();
+    for n in 0..40 {
+        let raw = serde_json::to_vec(&serde_json::json!({
+            "message_id": format!("k{n}"), "contact": {"id": format!("k{n}")}, "text": "Help", "handover": true,
+        }))
+        .unwrap();
+        let ts = now_ms() / 1000;
+        let sig = secrets::sign_webhook(&secret, ts, &raw);
+        let reply: serde_json::Value = c
+            .post(format!("{}/hooks/{public_id}", server.base))
+            .header("content-type", "application/json")
+            .header("x-switchboard-timestamp", ts.to_string())
+            .header("x-switchboard-signature", format!("sha256={sig}"))
+            .body(raw)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        conversations.push(ConversationId(reply["conversation_id"].as_i64().unwrap()));
+    }
+    let plan = Handoff {
+        items: conversations.iter().map(|id| HandoffItem { conversation: *id, target: HandoffTarget::Auto }).collect(),
+        note: "Ada left".into(),
+    }
+    .to_json();
+    let mut saw_both = false;
+    let mut saw_neither = false;
+    // From before the request lands to well after it is answered.
+    for (round, delay_ms) in [1u64, 5, 15, 30, 60, 120, 250, 600].into_iter().enumerate() {
+        // Ada seated, holding all 40 again.
+        team::set_seat(&t.db, owner, bot, ada, true).await.unwrap();
+        for id in &conversations {
+            inbox::assign_member(&t.db, &hub, owner, bot, *id, Some(ada)).await.unwrap();
+        }
+        let request = c
+            .post(format!("{}/api/team/hand-off", server.base))
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", cookie.clone())
+            .header("accept", "application/json")
+            .form(&[
+                ("bot_id", bot.0.to_string()),
+                ("member_id", ada.0.to_string()),
+                ("what", "seat".to_string()),
+                ("plan", plan.clone()),
+            ])
+            .send();
+        let sent = tokio::spawn(request);
+        // Kill at a different moment each round: before, during or after the transaction.
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let pid = server.child.id();
+        assert!(Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success());
+        let _ = server.child.wait();
+        let _ = sent.await;
+        server = start(&t.url).await;
+        let seated: i64 = sqlx::query_scalar("SELECT has_seat FROM members WHERE id = $1")
+            .bind(ada.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        let still_hers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE assignee_id = $1")
+            .bind(ada.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        if seated == 1 {
+            assert_eq!(still_hers, 40, "round {round}: the seat stayed, so she still holds every conversation");
+            saw_neither = true;
+        } else {
+            assert_eq!(still_hers, 0, "round {round}: the seat went, so every conversation went too");
+            saw_both = true;
+        }
+        let seats_used: i64 = sqlx::query_scalar("SELECT seats_used FROM bots WHERE id = $1")
+            .bind(bot.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        let seated_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE bot_id = $1 AND has_seat = 1")
+            .bind(bot.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(seats_used, seated_count, "round {round}: the seat counter agrees with the seats");
+    }
+    eprintln!("handoff kill rounds: saw completed {saw_both}, saw untouched {saw_neither}");
+    assert!(saw_both, "at least the latest kills came after the handoff committed");
+}

@@ -408,7 +408,13 @@ async fn member_live(
                     let Ok(numbered) = next else { return };
                     let mine = matches!(numbered.event, LiveEvent::MemberChanged { member } if member == me);
                     let Ok(data) = serde_json::to_string(&numbered.event) else { continue };
-                    if tx.send(sse_event(&numbered, data)).await.is_err() {
+                    let mut event = sse_event(&numbered, data);
+                    // A conversation given to this member: their own event name, so the Inbox
+                    // can tell them.
+                    if matches!(numbered.event, LiveEvent::Assigned { member, .. } if member == me) {
+                        event = event.event("assigned_to_you");
+                    }
+                    if tx.send(event).await.is_err() {
                         return;
                     }
                     mine

@@ -20,6 +20,9 @@ pub enum LiveEvent {
     MemberChanged { member: MemberId },
     /// A tag was renamed, recoloured, merged or deleted: every list showing tags refreshes.
     TagsChanged,
+    /// A conversation was given to `member` (by hand, by automatic assignment or in a
+    /// handoff): their Inbox tells them.
+    Assigned { conversation: ConversationId, member: MemberId, contact: String },
 }
 
 impl LiveEvent {
@@ -32,6 +35,7 @@ impl LiveEvent {
             LiveEvent::Typing { .. } => "typing",
             LiveEvent::MemberChanged { .. } => "member_changed",
             LiveEvent::TagsChanged => "tags_changed",
+            LiveEvent::Assigned { .. } => "assigned",
         }
     }
 
@@ -40,7 +44,8 @@ impl LiveEvent {
         match self {
             LiveEvent::ConversationChanged { conversation }
             | LiveEvent::DeliveryChanged { conversation, .. }
-            | LiveEvent::Typing { conversation, .. } => Some(*conversation),
+            | LiveEvent::Typing { conversation, .. }
+            | LiveEvent::Assigned { conversation, .. } => Some(*conversation),
             LiveEvent::MessageAdded { message } => Some(message.conversation_id),
             LiveEvent::MemberChanged { .. } | LiveEvent::TagsChanged => None,
         }

@@ -38,6 +38,8 @@ pub struct Live {
     pub rights: RwSignal<u64>,
     pub typing: RwSignal<Option<(ConversationId, String)>>,
     pub connected: RwSignal<bool>,
+    /// "Wendy Widget's conversation is yours now" — shown for a while when one is given to me.
+    pub notice: RwSignal<Option<(ConversationId, String)>>,
 }
 
 /// The URL state of the Inbox: `?status=open&scope=mine&tags=3,7&c=12&after=…`.
@@ -115,6 +117,7 @@ pub fn InboxPage() -> impl IntoView {
         version: RwSignal::new(0),
         rights: RwSignal::new(0),
         typing: RwSignal::new(None),
+        notice: RwSignal::new(None),
         connected: RwSignal::new(false),
     };
     provide_context(live);
@@ -207,6 +210,11 @@ fn InboxView(
                 <A href=format!("/bots/{bot}/inbox/tags") attr:class="small-link">"Tags"</A>
                 <A href=format!("/bots/{bot}/inbox/contacts") attr:class="small-link">"Contacts"</A>
                 <p class="seat-status" data-testid="inbox-status">{inbox_status(&actor)}</p>
+                {move || live.notice.get().map(|(conversation, text)| view! {
+                    <p class="live-notice" role="status" data-testid="assigned-notice">
+                        <A href=move || state.get().href(bot, |q| q.conversation = Some(conversation))>{text}</A>
+                    </p>
+                })}
                 <span class="live-dot" class:on=move || live.connected.get() title="Live updates">
                     {move || if live.connected.get() { "Live" } else { "Connecting…" }}
                 </span>
@@ -244,7 +252,7 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             let bump = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
             });
-            for kind in ["message_added", "conversation_changed", "delivery_changed", "tags_changed"] {
+            for kind in ["message_added", "conversation_changed", "delivery_changed", "tags_changed", "assigned"] {
                 let _ = source.add_event_listener_with_callback(kind, bump.as_ref().unchecked_ref());
             }
             bump.forget();
@@ -268,6 +276,18 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             });
             let _ = source.add_event_listener_with_callback("typing", typing.as_ref().unchecked_ref());
             typing.forget();
+            let yours = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                live.version.update(|v| *v += 1);
+                let data = e.data().as_string().unwrap_or_default();
+                if let Ok(crate::domain::events::LiveEvent::Assigned { conversation, contact, .. }) =
+                    serde_json::from_str(&data)
+                {
+                    live.notice.set(Some((conversation, format!("{contact}'s conversation is yours now."))));
+                    set_timeout(move || live.notice.set(None), std::time::Duration::from_secs(10));
+                }
+            });
+            let _ = source.add_event_listener_with_callback("assigned_to_you", yours.as_ref().unchecked_ref());
+            yours.forget();
             let ready = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| live.connected.set(true));
             let _ = source.add_event_listener_with_callback("ready", ready.as_ref().unchecked_ref());
             ready.forget();

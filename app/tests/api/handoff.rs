@@ -69,6 +69,7 @@ async fn removing_a_seat_hands_every_open_conversation_off_in_the_same_step() {
     assert!(!targets.contains(&HandoffTarget::Member(ada.1)), "never back to the one leaving");
 
     let seats_before = assert_seat_count_consistent(i.db(), i.bot).await;
+    let told_before: i64 = i.count("SELECT COUNT(*) FROM events WHERE kind = 'assigned'").await;
     let plan = Handoff {
         items: vec![
             HandoffItem { conversation: c[0], target: HandoffTarget::Member(bob.1) },
@@ -81,6 +82,9 @@ async fn removing_a_seat_hands_every_open_conversation_off_in_the_same_step() {
     assert!(!has_seat(&i, ada.1).await);
     assert_eq!(assert_seat_count_consistent(i.db(), i.bot).await, seats_before - 1, "the seat counter drops");
     assert_eq!(holder(&i, c[0]).await, (Some(bob.1.0), None));
+    // Bob's Inbox is told (live) that it is his now, as is whoever automatic assignment chose.
+    let told: i64 = i.count("SELECT COUNT(*) FROM events WHERE kind = 'assigned'").await;
+    assert_eq!(told - told_before, 2);
     assert_eq!(holder(&i, c[1]).await, (None, Some(billing.0)), "in the Billing team's queue");
     let (auto, _) = holder(&i, c[2]).await;
     assert!(auto.is_some() && auto != Some(ada.1.0), "automatic assignment gave it to a seat holder");

@@ -195,6 +195,7 @@ pub struct Queued {
     pub id: ConversationId,
     pub team_id: Option<i64>,
     pub channel_id: i64,
+    pub contact_name: String,
 }
 
 /// The queue, oldest first, from after (`queued_at`, `id`).
@@ -211,9 +212,10 @@ pub async fn queue_page<'c>(
         queued_at: i64,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, team_id, channel_id, queued_at FROM conversations \
-         WHERE bot_id = $1 AND queued_at IS NOT NULL AND (queued_at > $2 OR (queued_at = $2 AND id > $3)) \
-         ORDER BY queued_at, id LIMIT $4",
+        "SELECT c.id, c.team_id, c.channel_id, k.name AS contact_name, c.queued_at \
+         FROM conversations c JOIN contacts k ON k.id = c.contact_id \
+         WHERE c.bot_id = $1 AND c.queued_at IS NOT NULL AND (c.queued_at > $2 OR (c.queued_at = $2 AND c.id > $3)) \
+         ORDER BY c.queued_at, c.id LIMIT $4",
     )
     .bind(bot.0)
     .bind(after.0)
@@ -236,7 +238,8 @@ pub async fn queued_one<'c>(
         queued_at: i64,
     }
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, team_id, channel_id, queued_at FROM conversations WHERE id = $1 AND queued_at IS NOT NULL",
+        "SELECT c.id, c.team_id, c.channel_id, k.name AS contact_name, c.queued_at \
+         FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = $1 AND c.queued_at IS NOT NULL",
     )
     .bind(conversation.0)
     .fetch_optional(db)

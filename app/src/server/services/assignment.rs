@@ -93,7 +93,7 @@ pub(crate) async fn drain(
         if page.is_empty() {
             break;
         }
-        let mut page_picks: Vec<(ConversationId, i64, MemberId)> = Vec::new();
+        let mut page_picks: Vec<(ConversationId, i64, MemberId, String)> = Vec::new();
         for (queued, queued_at) in page {
             after = (queued_at, queued.id.0);
             let team = queued.team_id;
@@ -108,7 +108,7 @@ pub(crate) async fn drain(
                 blocked.insert(team);
                 continue;
             };
-            page_picks.push((queued.id, queued.channel_id, member));
+            page_picks.push((queued.id, queued.channel_id, member, queued.contact_name.clone()));
             if let Some(c) = candidates.iter_mut().find(|c| c.member == member) {
                 c.open += 1;
                 c.last_assigned_ms = Some(now);
@@ -151,13 +151,13 @@ pub(crate) async fn on_handover(
     Ok(())
 }
 
-/// Writes one page of a drain's decisions, with one "changed" event per conversation (their
-/// list rows and open threads refresh, showing the system event).
+/// Writes one page of a drain's decisions, with one "assigned" event per conversation (lists and
+/// open threads refresh; the new holder is told).
 async fn write_page(
     db: &Db,
     tx: &mut WriteTx,
     bot: BotId,
-    picks: &[(ConversationId, i64, MemberId)],
+    picks: &[(ConversationId, i64, MemberId, String)],
     names: &HashMap<MemberId, String>,
     now: i64,
 ) -> Result<(), AppError> {
@@ -166,7 +166,7 @@ async fn write_page(
     }
     let rows: Vec<repo::Pick<'_>> = picks
         .iter()
-        .map(|(conversation, channel, member)| repo::Pick {
+        .map(|(conversation, channel, member, _)| repo::Pick {
             conversation: *conversation,
             channel: *channel,
             member: *member,
@@ -174,8 +174,14 @@ async fn write_page(
         })
         .collect();
     repo::write_picks(tx, bot, &rows, now).await?;
-    let changed: Vec<LiveEvent> =
-        picks.iter().map(|(conversation, ..)| LiveEvent::ConversationChanged { conversation: *conversation }).collect();
+    let changed: Vec<LiveEvent> = picks
+        .iter()
+        .map(|(conversation, _, member, contact)| LiveEvent::Assigned {
+            conversation: *conversation,
+            member: *member,
+            contact: contact.clone(),
+        })
+        .collect();
     events::append_many(tx, db.backend(), bot, &changed).await?;
     Ok(())
 }

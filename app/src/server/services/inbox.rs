@@ -384,6 +384,8 @@ pub(crate) async fn hand_off(
             let actor = Actor { role: target.role, has_seat: target.has_seat };
             policy::can_assign_to(Some(&by.actor), &actor, &target.name)?;
             repo::set_assignee(&mut **tx, conversation, Some(member)).await?;
+            let told = LiveEvent::Assigned { conversation, member, contact: facts.contact_name.clone() };
+            events::append(tx, db.backend(), bot, &told).await?;
             format!("Handed off to {} by {}", target.name, by.name)
         }
         HandoffTarget::Team(team) => {
@@ -657,6 +659,10 @@ pub async fn assign_member(
     };
     repo::set_assignee(&mut *tx, conversation, assignee).await?;
     system_event(db, &mut tx, &facts, &text, now).await?;
+    if let Some(member) = assignee.filter(|m| *m != me.member) {
+        let told = LiveEvent::Assigned { conversation, member, contact: facts.contact_name.clone() };
+        events::append(&mut tx, db.backend(), bot, &told).await?;
+    }
     settle_queue(db, &mut tx, bot, conversation, now).await?;
     commit(tx, hub, bot).await
 }

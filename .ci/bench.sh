@@ -69,7 +69,7 @@ node -e '
 echo "dashboard first loads in Chromium (brotli as served; budget 300 KB each, demo bot):"
 (cd end2end && node first-load.js "$base" "$jar" "bot list=/" "Inbox=/bots/$demo/inbox" \
   "Team tab=/bots/$demo/team" "Teams=/bots/$demo/team/teams" "Audit log=/bots/$demo/team/audit" \
-  "Channels=/bots/$demo/channels" "Add-ons=/bots/$demo/addons" "Contacts=/bots/$demo/inbox/contacts") | sed 's/^/  /'
+  "Channels=/bots/$demo/channels" "Add-ons=/bots/$demo/addons" "Contacts=/bots/$demo/inbox/contacts" "Assignment=/bots/$demo/team/assignment") | sed 's/^/  /'
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 echo

@@ -162,9 +162,12 @@ pub async fn candidates<'c>(
 ) -> Result<Vec<CandidateRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.id, u.name, m.role, m.has_seat, m.availability, m.capacity, m.last_assigned_at, \
-                (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = m.id AND c.status = 'open') AS open \
+                COALESCE(held.open, 0) AS open \
          FROM members m JOIN users u ON u.id = m.user_id \
-         WHERE m.bot_id = $1 AND m.has_seat = 1 ORDER BY LOWER(u.name), m.id",
+         LEFT JOIN (SELECT assignee_id, COUNT(*) AS open FROM conversations \
+                    WHERE bot_id = $1 AND status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id) held \
+                ON held.assignee_id = m.id \
+         WHERE m.bot_id = $1 AND m.has_seat = 1 ORDER BY m.id",
     )
     .bind(bot.0)
     .fetch_all(db)

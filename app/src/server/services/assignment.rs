@@ -65,8 +65,11 @@ pub(crate) async fn drain(
         candidates.retain(|c| c.member != previous);
     }
     let names: HashMap<MemberId, String> = rows.into_iter().map(|r| (r.id, r.name)).collect();
-    let in_team: HashSet<(i64, i64)> =
-        repo::team_memberships(&mut **tx, bot).await?.into_iter().map(|m| (m.team_id, m.member_id)).collect();
+    let in_team: HashSet<(i64, i64)> = if teams.is_empty() {
+        HashSet::new()
+    } else {
+        repo::team_memberships(&mut **tx, bot).await?.into_iter().map(|m| (m.team_id, m.member_id)).collect()
+    };
     let mut last: HashMap<Option<i64>, Option<MemberId>> =
         teams.iter().map(|t| (Some(t.id), t.last_round_robin_id.map(MemberId))).chain([(None, bot_last)]).collect();
     let applies = |team: Option<i64>, id: ConversationId| match scope {
@@ -269,7 +272,7 @@ pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<AssignmentVie
         .into_iter()
         .map(|t| TeamAssignment { team: t.id, name: t.name, auto_assign: flag(t.auto_assign), waiting: t.waiting })
         .collect();
-    let members = repo::candidates(&mut *conn, bot)
+    let mut members: Vec<MemberLoad> = repo::candidates(&mut *conn, bot)
         .await?
         .into_iter()
         .map(|r| MemberLoad {
@@ -281,6 +284,7 @@ pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<AssignmentVie
             capacity: r.capacity.unwrap_or(settings.default_capacity),
         })
         .collect();
+    members.sort_by_key(|m| (m.name.to_lowercase(), m.member));
     let waiting = repo::waiting(&mut *conn, bot).await?;
     let cannot_edit = policy::can_manage_team(actor).err().map(|d| d.to_string());
     Ok(AssignmentView { settings, teams, members, waiting, cannot_edit })
@@ -458,4 +462,47 @@ pub fn spawn_idle_sweeper(db: Db, hub: Hub, every: std::time::Duration) -> tokio
             }
         }
     })
+}
+
+/// Who automatic assignment would give `conversation` to now (read only: nothing is locked or
+/// written). The decision `drain` makes, on its own — measured by the assignment benchmark.
+pub async fn decide(db: &Db, bot: BotId, conversation: ConversationId) -> Result<Option<MemberId>, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let (settings, bot_last) = repo::settings(&mut *conn, bot).await?;
+    let facts = crate::server::repo::inbox::conversation_in_bot(&mut *conn, bot, conversation)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let team = facts.team().map(|t| t.0);
+    let members: HashSet<i64> = match team {
+        Some(t) => repo::team_memberships(&mut *conn, bot)
+            .await?
+            .into_iter()
+            .filter(|m| m.team_id == t)
+            .map(|m| m.member_id)
+            .collect(),
+        None => HashSet::new(),
+    };
+    let last = match team {
+        Some(t) => repo::team_flags(&mut *conn, bot)
+            .await?
+            .into_iter()
+            .find(|f| f.id == t)
+            .and_then(|f| f.last_round_robin_id.map(MemberId)),
+        None => bot_last,
+    };
+    let candidates: Vec<Candidate> = repo::candidates(&mut *conn, bot)
+        .await?
+        .into_iter()
+        .map(|r| Candidate {
+            member: r.id,
+            role: r.role,
+            has_seat: flag(r.has_seat),
+            online: r.availability == Availability::Online,
+            open: r.open,
+            capacity: r.capacity.unwrap_or(settings.default_capacity),
+            last_assigned_ms: r.last_assigned_at,
+            in_team: team.is_none() || members.contains(&r.id.0),
+        })
+        .collect();
+    Ok(rules::choose(settings.mode, &candidates, last))
 }

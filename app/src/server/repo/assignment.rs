@@ -250,6 +250,11 @@ pub async fn queued_one<'c>(
     Ok(row.map(|r| (r.queued, r.queued_at)))
 }
 
+/// A conversation's queue place after a change (`$1` = now): it waits, keeping its place if it
+/// already did, while it is open, held by nobody, not banned and wanted a person.
+const QUEUED_AT: &str = "CASE WHEN status = 'open' AND assignee_id IS NULL AND banned = 0 \
+    AND handover_at IS NOT NULL THEN COALESCE(queued_at, $1) ELSE NULL END";
+
 /// Files the conversation in or out of the queue after any change: it waits (keeping its
 /// place if it already did) while it is open, held by nobody, not banned and wanted a person.
 pub async fn requeue<'c>(
@@ -257,16 +262,11 @@ pub async fn requeue<'c>(
     conversation: ConversationId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE conversations SET queued_at = CASE \
-            WHEN status = 'open' AND assignee_id IS NULL AND banned = 0 AND handover_at IS NOT NULL \
-            THEN COALESCE(queued_at, $1) ELSE NULL END \
-         WHERE id = $2",
-    )
-    .bind(now)
-    .bind(conversation.0)
-    .execute(db)
-    .await?;
+    sqlx::query(&format!("UPDATE conversations SET queued_at = {QUEUED_AT} WHERE id = $2"))
+        .bind(now)
+        .bind(conversation.0)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -276,16 +276,11 @@ pub async fn requeue_contact<'c>(
     contact: crate::domain::ids::ContactId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE conversations SET queued_at = CASE \
-            WHEN status = 'open' AND assignee_id IS NULL AND banned = 0 AND handover_at IS NOT NULL \
-            THEN COALESCE(queued_at, $1) ELSE NULL END \
-         WHERE contact_id = $2",
-    )
-    .bind(now)
-    .bind(contact.0)
-    .execute(db)
-    .await?;
+    sqlx::query(&format!("UPDATE conversations SET queued_at = {QUEUED_AT} WHERE contact_id = $2"))
+        .bind(now)
+        .bind(contact.0)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -466,6 +466,7 @@ pub fn spawn_idle_sweeper(db: Db, hub: Hub, every: std::time::Duration) -> tokio
 
 /// Who automatic assignment would give `conversation` to now (read only: nothing is locked or
 /// written). The decision `drain` makes, on its own — measured by the assignment benchmark.
+/// Not behind a server function: it asks no policy, so callers must be trusted code.
 pub async fn decide(db: &Db, bot: BotId, conversation: ConversationId) -> Result<Option<MemberId>, AppError> {
     let mut conn = db.pool().acquire().await?;
     let (settings, bot_last) = repo::settings(&mut *conn, bot).await?;

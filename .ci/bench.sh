@@ -66,8 +66,12 @@ node -e '
   const w = widget.reduce((a, b) => a + b, 0);
   console.log(`widget page first load (brotli): ${kb(w)} — HTML ${kb(widget[0])}, CSS ${kb(widget[1])}, JS ${kb(widget[2])}, no WASM (budget 120 KB)`);
 ' "$tmp"
+conversation=$(curl -s -b "$jar" -H 'sec-fetch-site: same-origin' -H 'accept: application/json' \
+  -d "bot_id=$demo&status=all&scope=everyone" "$base/api/inbox/list" \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).rows[0].id))')
 echo "dashboard first loads in Chromium (brotli as served; budget 300 KB each, demo bot):"
 (cd end2end && node first-load.js "$base" "$jar" "bot list=/" "Inbox=/bots/$demo/inbox" \
+  "Inbox, a conversation open=/bots/$demo/inbox?status=all&scope=all&c=$conversation" \
   "Team tab=/bots/$demo/team" "Teams=/bots/$demo/team/teams" "Audit log=/bots/$demo/team/audit" \
   "Channels=/bots/$demo/channels" "Add-ons=/bots/$demo/addons" "Contacts=/bots/$demo/inbox/contacts" "Assignment=/bots/$demo/team/assignment") | sed 's/^/  /'
 kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -20,7 +20,8 @@ function cookiesFrom(file) {
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
   for (const page_ of pages) {
-    const [label, path] = page_.split("=");
+    const cut = page_.indexOf("="); // the label ends at the first "=": paths have their own
+    const [label, path] = [page_.slice(0, cut), page_.slice(cut + 1)];
     // A fresh context per page: nothing cached, as on a first visit.
     const context = await browser.newContext();
     await context.addCookies(cookiesFrom(jar));

@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { customerOnShop, hydrated, invite, join, ownerWithBot as newOwnerWithBot, signUp, unique, widgetId } from './support';
+import { customerOnShop, demoInbox, hydrated, invite, join, ownerWithBot as newOwnerWithBot, signUp, unique, widgetId } from './support';
 
 /** Ali owns a new bot (the threads below name him). */
 const ownerWithBot = (page: Page, botName: string) => newOwnerWithBot(page, botName, 'Ali Owner');
@@ -169,4 +169,31 @@ test('the chat fits a phone, and a long unbroken message breaks neither the chat
   const inboxOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(inboxOverflow).toBeLessThanOrEqual(0);
   await phone.close();
+});
+
+test('a visit that starts on a conversation hydrates it (its code is a chunk of its own) and can reply', async ({
+  page,
+  context,
+}) => {
+  await demoInbox(page, 'Lena Link');
+  await page.locator('.row', { hasText: 'Carla Gómez' }).getByRole('link').click();
+  await expect(page.locator('.thread .msg').first()).toBeVisible();
+  const link = page.url();
+  expect(link).toContain('c=');
+
+  // A new tab on that link: the server renders the conversation, the browser hydrates it.
+  const tab = await context.newPage();
+  const errors: string[] = [];
+  tab.on('pageerror', (error) => errors.push(error.message));
+  await tab.goto(link);
+  await hydrated(tab);
+  const box = tab.getByRole('textbox', { name: 'Message' });
+  await box.fill('Straight from a link');
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
+  await expect(tab.locator('.thread .msg.agent', { hasText: 'Straight from a link' })).toHaveCount(1);
+  // Another conversation from the list replaces the view without a reload.
+  await tab.locator('.row', { hasText: 'Emma Website' }).getByRole('link').click();
+  await expect(tab.locator('.thread-head .contact')).toHaveText('Emma Website');
+  expect(errors).toEqual([]);
 });

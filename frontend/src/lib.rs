@@ -7,6 +7,7 @@ pub fn hydrate() {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {
         let body = leptos::prelude::document().body().expect("the page has a body");
+        app::ui::load_chunks_in_view().await;
         leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
         // A marker that the page is interactive (the browser tests wait for it).
         let _ = body.set_attribute("data-hydrated", "true");

@@ -4,26 +4,16 @@
 //! updates arrive on one server-sent event stream per page (`live`), which refetches what
 //! changed.
 use super::bot::{inbox_status, use_bot_id};
-use super::media::{AttachButton, AttachmentPreview, UploadStatus};
-use super::profile::ProfilePanel;
-use super::tags::{ConversationTags, TagChip};
-use super::team::format_time;
-use super::widgets::{ActionError, Loaded, PageData, encode_query, page_data};
-use crate::api::assignment::AutoAssign;
-use crate::api::inbox::{
-    InboxAssign, InboxAssignTeam, InboxBan, InboxClose, InboxNote, InboxPauseBot, InboxReply, InboxRetryDelivery,
-    InboxTyping, inbox_list, inbox_search, inbox_thread,
-};
+use super::tags::TagChip;
+use super::thread::{ThreadPaneArgs, thread_pane};
+use super::widgets::{Loaded, PageData, encode_query, page_data};
+use crate::api::inbox::{inbox_list, inbox_search, inbox_thread};
 use crate::domain::ids::{ConversationId, MessageId, TeamId};
-use crate::domain::inbox::{
-    ConversationStatus, ConversationSummary, Delivery, MessageKind, MessageView, Scope, StatusFilter, ThreadView,
-};
-use crate::domain::policy::{self, Actor, InboxAction};
+use crate::domain::inbox::{ConversationStatus, ConversationSummary, Scope, StatusFilter, ThreadView};
 use crate::domain::search::SearchResults;
 use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -44,21 +34,21 @@ pub struct Live {
 
 /// The URL state of the Inbox: `?status=open&scope=mine&tags=3,7&c=12&after=…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct InboxQuery {
+pub(super) struct InboxQuery {
     status: StatusFilter,
     scope: Scope,
     tags: TagFilter,
     /// The search box's text; empty: no search.
     q: String,
-    conversation: Option<ConversationId>,
+    pub(super) conversation: Option<ConversationId>,
     /// A search result's message: shown and highlighted in the conversation.
-    found: Option<MessageId>,
+    pub(super) found: Option<MessageId>,
     after: Option<String>,
-    before: Option<MessageId>,
+    pub(super) before: Option<MessageId>,
 }
 
 impl InboxQuery {
-    fn href(&self, bot: BotId, change: impl FnOnce(&mut InboxQuery)) -> String {
+    pub(super) fn href(&self, bot: BotId, change: impl FnOnce(&mut InboxQuery)) -> String {
         let mut q = self.clone();
         change(&mut q);
         let scope = match q.scope {
@@ -90,6 +80,15 @@ impl InboxQuery {
     }
 }
 
+#[cfg(any(feature = "hydrate", test))]
+/// Whether an Inbox URL's query (`?status=open&c=12`) opens a conversation.
+pub(super) fn opens_on_conversation(query: &str) -> bool {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .any(|pair| pair.strip_prefix("c=").is_some_and(|id| id.parse::<i64>().is_ok()))
+}
+
 fn parse_scope(raw: Option<String>) -> Scope {
     match raw.as_deref() {
         Some("mine") => Scope::Mine,
@@ -104,7 +103,7 @@ fn parse_scope(raw: Option<String>) -> Scope {
 }
 
 type ListResource = PageData<crate::domain::inbox::ConversationPage>;
-type ThreadResource = PageData<Option<ThreadView>>;
+pub(super) type ThreadResource = PageData<Option<ThreadView>>;
 type SearchResource = PageData<Option<SearchResults>>;
 
 /// Every resource of the page is created here, at the top, never inside a suspended view: the
@@ -222,7 +221,11 @@ fn InboxView(
             <div class="inbox-grid">
                 <ConversationList bot state page=list search />
                 {move || match selected.get() {
-                    Some(conversation) => view! { <ThreadPane bot conversation actor state thread /> }.into_any(),
+                    // The conversation view's code loads with the first conversation opened.
+                    Some(conversation) => Suspend::new(async move {
+                        thread_pane(ThreadPaneArgs { bot, conversation, actor, state, thread }).await
+                    })
+                    .into_any(),
                     None => view! {
                         <section class="thread empty-state">
                             <p>"Choose a conversation."</p>
@@ -306,29 +309,6 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (bot, live, list);
-}
-
-/// While a conversation is open, check in every 10 s (this also keeps the member "online" for
-/// the widget) and learn who else has it open.
-fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Vec<String>>) {
-    #[cfg(feature = "hydrate")]
-    {
-        let check = move || {
-            leptos::task::spawn_local(async move {
-                if let Ok(names) = crate::api::inbox::inbox_presence(bot, Some(conversation)).await {
-                    viewers.set(names);
-                }
-            });
-        };
-        Effect::new(move |_| {
-            check();
-            if let Ok(handle) = set_interval_with_handle(check, std::time::Duration::from_secs(10)) {
-                on_cleanup(move || handle.clear());
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (bot, conversation, viewers);
 }
 
 #[component]
@@ -539,7 +519,7 @@ fn waited(since_ms: i64, now_ms: i64) -> String {
     }
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
     {
         js_sys::Date::now() as i64
@@ -554,6 +534,7 @@ fn now_ms() -> i64 {
 fn ConversationRow(bot: BotId, row: ConversationSummary, state: Memo<InboxQuery>) -> impl IntoView {
     let id = row.id;
     let selected = move || state.get().conversation == Some(id);
+    let unread = row.unread;
     let who = match (&row.assignee, &row.team) {
         (Some((_, name)), _) => name.clone(),
         (None, Some((_, team))) => format!("Team {team}"),
@@ -568,7 +549,9 @@ fn ConversationRow(bot: BotId, row: ConversationSummary, state: Memo<InboxQuery>
             })>
                 <span class="row-top">
                     <strong class="contact">{row.contact_name.clone()}</strong>
-                    {(row.unread > 0).then(|| view! { <span class="badge unread" title="Unread">{row.unread}</span> })}
+                    // The open conversation is being read: no badge (opening it marks it read,
+                    // and the list loads beside it, so its count may or may not include that).
+                    {move || (unread > 0 && !selected()).then(|| view! { <span class="badge unread" title="Unread">{unread}</span> })}
                 </span>
                 <span class="preview">{row.preview.clone()}</span>
                 <span class="row-meta">
@@ -584,389 +567,6 @@ fn ConversationRow(bot: BotId, row: ConversationSummary, state: Memo<InboxQuery>
                 })}
             </A>
         </li>
-    }
-}
-
-#[derive(Clone, Copy)]
-struct ThreadActions {
-    reply: ServerAction<InboxReply>,
-    note: ServerAction<InboxNote>,
-    close: ServerAction<InboxClose>,
-    ban: ServerAction<InboxBan>,
-    pause: ServerAction<InboxPauseBot>,
-    assign: ServerAction<InboxAssign>,
-    assign_team: ServerAction<InboxAssignTeam>,
-    auto_assign: ServerAction<AutoAssign>,
-    retry: ServerAction<InboxRetryDelivery>,
-    typing: ServerAction<InboxTyping>,
-}
-
-#[component]
-fn ThreadPane(
-    bot: BotId,
-    conversation: ConversationId,
-    actor: Actor,
-    state: Memo<InboxQuery>,
-    thread: ThreadResource,
-) -> impl IntoView {
-    let actions = ThreadActions {
-        reply: ServerAction::new(),
-        note: ServerAction::new(),
-        close: ServerAction::new(),
-        ban: ServerAction::new(),
-        pause: ServerAction::new(),
-        assign: ServerAction::new(),
-        assign_team: ServerAction::new(),
-        auto_assign: ServerAction::new(),
-        retry: ServerAction::new(),
-        typing: ServerAction::new(),
-    };
-    provide_context(actions);
-    provide_context(super::profile::ProfileOpen(RwSignal::new(false)));
-    let viewers = RwSignal::new(Vec::<String>::new());
-    provide_context(viewers);
-    watch_presence(bot, conversation, viewers);
-    view! {
-        <section class="thread" aria-label="Conversation">
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match thread.await {
-                        Ok(Some(view)) => view! { <Thread bot view actor state /> }.into_any(),
-                        Ok(None) => ().into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-            // Outside the refetching part: live updates never wipe what the agent is typing.
-            <Composer bot conversation actor />
-        </section>
-    }
-}
-
-#[component]
-fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -> impl IntoView {
-    let live = expect_context::<Live>();
-    let s = view.summary.clone();
-    let conversation = s.id;
-    let older = view.older;
-    let typing = move || {
-        live.typing.get().filter(|(c, _)| *c == conversation).map(|(_, who)| {
-            view! {
-                <p class="typing" aria-live="polite">{format!("{who} is typing…")}</p>
-            }
-        })
-    };
-    let details = [
-        s.channel_name.clone(),
-        view.profile.email.clone().unwrap_or_default(),
-        view.profile.phone.clone().unwrap_or_default(),
-    ]
-    .into_iter()
-    .filter(|d| !d.is_empty())
-    .collect::<Vec<_>>()
-    .join(" · ");
-    let viewers = expect_context::<RwSignal<Vec<String>>>();
-    let found = state.get_untracked().found;
-    #[cfg(feature = "hydrate")]
-    if found.is_some() {
-        // Bring the search result's message into view once it is on the page.
-        Effect::new(move |_| {
-            if let Ok(Some(message)) = document().query_selector(".msg.found") {
-                message.scroll_into_view();
-            }
-        });
-    }
-    view! {
-        <header class="thread-head">
-            <h2 class="contact">{s.contact_name.clone()}</h2>
-            <p class="muted">{details}</p>
-            {move || {
-                let names = viewers.get();
-                (!names.is_empty()).then(|| view! {
-                    <p class="viewers" data-testid="also-viewing">{format!("Also viewing: {}", names.join(", "))}</p>
-                })
-            }}
-            <ThreadToolbar bot view=view.clone() actor />
-            <ConversationTags
-                bot
-                conversation
-                tags=s.tags.clone()
-                offered=view.tags.clone()
-                allowed=policy::can_act(Some(&actor), InboxAction::Tag).map_err(|d| d.to_string())
-            />
-            <ProfilePanel
-                bot
-                conversation
-                profile=view.profile.clone()
-                allowed=policy::can_act(Some(&actor), InboxAction::EditContact).map_err(|d| d.to_string())
-            />
-        </header>
-        {older.map(|before| view! {
-            <p class="older"><A href=move || state.get().href(bot, |q| q.before = Some(before))>"Earlier messages"</A></p>
-        })}
-        <ol class="messages" aria-label="Messages">
-            {view.messages.into_iter().map(|m| {
-                let found = found == Some(m.id);
-                view! { <Message bot message=m actor found /> }
-            }).collect_view()}
-        </ol>
-        {typing}
-    }
-}
-
-#[component]
-fn Message(bot: BotId, message: MessageView, actor: Actor, #[prop(optional)] found: bool) -> impl IntoView {
-    let actions = expect_context::<ThreadActions>();
-    let (class, label) = match message.kind {
-        MessageKind::Customer => ("msg customer", "Customer".to_string()),
-        MessageKind::Bot => ("msg bot", "Bot".to_string()),
-        MessageKind::Agent => ("msg agent", message.author_name.clone()),
-        MessageKind::Note => ("msg note", format!("Internal note · {}", message.author_name)),
-        MessageKind::System => ("msg system", String::new()),
-    };
-    let delivery = match message.delivery {
-        Delivery::Pending => Some(("pending", "Sending…")),
-        Delivery::Delivered => Some(("delivered", "Delivered")),
-        Delivery::Failed => Some(("failed", "Not delivered")),
-        Delivery::None => None,
-    };
-    let can_retry = message.delivery == Delivery::Failed && policy::can_act(Some(&actor), InboxAction::Reply).is_ok();
-    let id = message.id;
-    view! {
-        <li class=class class:found=found data-kind=message.kind.code()>
-            {(!label.is_empty()).then(|| view! { <span class="who">{label}</span> })}
-            // Text only: whatever a customer sent is shown as typed, never as markup.
-            {(!message.body.is_empty()).then(|| view! { <p class="body">{message.body.clone()}</p> })}
-            {message.attachment.clone().map(|attachment| view! { <AttachmentPreview attachment /> })}
-            <span class="when">{format_time(message.created_at_ms)}</span>
-            {delivery.map(|(code, text)| view! { <span class=format!("delivery {code}")>{text}</span> })}
-            {can_retry.then(|| view! {
-                <ActionForm action=actions.retry attr:class="inline">
-                    <input type="hidden" name="bot_id" value=bot.to_string() />
-                    <input type="hidden" name="message_id" value=id.to_string() />
-                    <button type="submit" class="small secondary">"Retry"</button>
-                </ActionForm>
-            })}
-        </li>
-    }
-}
-
-/// One toggle action as a form: enabled only if the policy allows it, else disabled with the
-/// reason. (A macro: `ActionForm`'s bounds are per server function.)
-macro_rules! toggle_form {
-    ($action:expr, $allowed:expr, $bot:expr, $conversation:expr, $field:literal, $value:expr, $label:expr) => {
-        match $allowed {
-            Ok(()) => view! {
-                <ActionForm action=$action attr:class="inline">
-                    <input type="hidden" name="bot_id" value=$bot.to_string() />
-                    <input type="hidden" name="conversation_id" value=$conversation.to_string() />
-                    <input type="hidden" name=$field value=($value).to_string() />
-                    <button type="submit" class="small secondary">{$label}</button>
-                </ActionForm>
-            }
-            .into_any(),
-            Err(reason) => view! {
-                <button type="button" class="small secondary" disabled=true title=reason>{$label}</button>
-            }
-            .into_any(),
-        }
-    };
-}
-
-#[component]
-fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
-    let actions = expect_context::<ThreadActions>();
-    let s = view.summary.clone();
-    let conversation = s.id;
-    let allowed = |action: InboxAction| policy::can_act(Some(&actor), action).map_err(|d| d.to_string());
-    let closed = s.status == ConversationStatus::Closed;
-    let assign_allowed = allowed(InboxAction::Assign);
-    let assignee = s.assignee.as_ref().map(|(id, _)| *id);
-    let team = s.team.as_ref().map(|(id, _)| *id);
-    view! {
-        <div class="toolbar" role="group" aria-label="Conversation actions">
-            {toggle_form!(actions.close, allowed(InboxAction::Resolve), bot, conversation, "closed", !closed,
-                if closed { "Reopen" } else { "Close" })}
-            {toggle_form!(actions.pause, allowed(InboxAction::PauseBot), bot, conversation, "paused", !s.bot_paused,
-                if s.bot_paused { "Hand back to the bot" } else { "Pause bot" })}
-            {toggle_form!(actions.ban, allowed(InboxAction::Ban), bot, conversation, "banned", !s.banned,
-                if s.banned { "Unban contact" } else { "Ban contact" })}
-            {match assign_allowed.clone() {
-                Ok(()) => view! {
-                    <ActionForm action=actions.assign attr:class="inline assign">
-                        <input type="hidden" name="bot_id" value=bot.to_string() />
-                        <input type="hidden" name="conversation_id" value=conversation.to_string() />
-                        <select name="member_id" aria-label="Assign to">
-                            <option value="" selected=assignee.is_none()>"Unassigned"</option>
-                            {view.assignable.iter().map(|a| view! {
-                                <option value=a.member_id.to_string() selected=assignee == Some(a.member_id)>
-                                    {if a.online { format!("🟢 {}", a.name) } else { format!("🔴 {} (offline)", a.name) }}
-                                </option>
-                            }).collect_view()}
-                        </select>
-                        <button type="submit" class="small">"Assign"</button>
-                    </ActionForm>
-                    <ActionForm action=actions.assign_team attr:class="inline assign">
-                        <input type="hidden" name="bot_id" value=bot.to_string() />
-                        <input type="hidden" name="conversation_id" value=conversation.to_string() />
-                        <select name="team_id" aria-label="Assign to team">
-                            <option value="" selected=team.is_none()>"No team"</option>
-                            {view.teams.iter().map(|t| view! {
-                                <option value=t.team_id.to_string() selected=team == Some(t.team_id)>{t.name.clone()}</option>
-                            }).collect_view()}
-                        </select>
-                        <button type="submit" class="small">"Assign team"</button>
-                    </ActionForm>
-                    {assignee.is_none().then(|| view! {
-                        <ActionForm action=actions.auto_assign attr:class="inline">
-                            <input type="hidden" name="bot_id" value=bot.to_string() />
-                            <input type="hidden" name="conversation_id" value=conversation.to_string() />
-                            <button type="submit" class="small secondary">"Auto assign"</button>
-                        </ActionForm>
-                    })}
-                }
-                .into_any(),
-                Err(reason) => view! {
-                    <span class="muted assignee-now">
-                        {s.assignee.as_ref().map(|(_, n)| format!("Assigned to {n}")).unwrap_or_else(|| "Unassigned".into())}
-                    </span>
-                    <button type="button" class="small" disabled=true title=reason>"Assign"</button>
-                }
-                .into_any(),
-            }}
-        </div>
-        <ActionError value=actions.close.value() />
-        <ActionError value=actions.pause.value() />
-        <ActionError value=actions.ban.value() />
-        <ActionError value=actions.assign.value() />
-        <ActionError value=actions.assign_team.value() />
-        <ActionError value=actions.auto_assign.value() />
-    }
-}
-
-/// A new idempotency key for one message (kept until that message is stored, so a retry after
-/// a dropped connection reuses it).
-pub(super) fn new_key() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * u32::MAX as f64) as u32)).collect()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
-    }
-}
-
-#[component]
-fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl IntoView {
-    let actions = expect_context::<ThreadActions>();
-    let text = RwSignal::new(String::new());
-    let note_mode = RwSignal::new(false);
-    // The key of the message being sent; cleared once it is stored.
-    let key = RwSignal::new(None::<String>);
-    let reply_allowed = policy::can_act(Some(&actor), InboxAction::Reply);
-    let note_allowed = policy::can_act(Some(&actor), InboxAction::InternalNote);
-    let last_typing = StoredValue::new(0i64);
-    let send = move || {
-        let body = text.get_untracked();
-        if body.trim().is_empty() {
-            return;
-        }
-        let k = key.get_untracked().unwrap_or_else(new_key);
-        key.set(Some(k.clone()));
-        if note_mode.get_untracked() {
-            actions.note.dispatch(InboxNote { bot_id: bot, conversation_id: conversation, body, key: k });
-        } else {
-            actions.reply.dispatch(InboxReply { bot_id: bot, conversation_id: conversation, body, key: k });
-        }
-    };
-    // Stored: clear the box and the key. Failed: keep both, so sending again is a retry.
-    Effect::new(move |_| {
-        let ok =
-            matches!(actions.reply.value().get(), Some(Ok(_))) || matches!(actions.note.value().get(), Some(Ok(_)));
-        if ok && key.get_untracked().is_some() {
-            text.set(String::new());
-            key.set(None);
-        }
-    });
-    let denied = reply_allowed.clone().err().map(|d| d.to_string());
-    let disabled = reply_allowed.is_err() && note_allowed.is_err();
-    let media_allowed = policy::can_act(Some(&actor), InboxAction::SendMedia).map_err(|d| d.to_string());
-    let can_send_files = media_allowed.is_ok();
-    let upload = UploadStatus(RwSignal::new(None));
-    let pending = move || actions.reply.pending().get() || actions.note.pending().get();
-    view! {
-        <form
-            class="composer"
-            class:note=move || note_mode.get()
-            on:submit=move |ev| {
-                ev.prevent_default();
-                send();
-            }
-            // Files dropped on the reply box are sent (seat holders only; the server checks).
-            on:dragover=move |ev| {
-                if can_send_files {
-                    ev.prevent_default();
-                }
-            }
-            on:drop=move |ev| {
-                if !can_send_files {
-                    return;
-                }
-                ev.prevent_default();
-                #[cfg(feature = "hydrate")]
-                if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
-                    super::media::upload_files(bot, conversation, files, upload);
-                }
-            }
-        >
-            <div class="composer-modes" role="group" aria-label="Write">
-                <button type="button" class="mode" class:active=move || !note_mode.get() on:click=move |_| note_mode.set(false)>"Reply"</button>
-                <button type="button" class="mode" class:active=move || note_mode.get() on:click=move |_| note_mode.set(true)>"Internal note"</button>
-            </div>
-            <label class="sr-only" for="composer-text">"Message"</label>
-            <textarea
-                id="composer-text"
-                rows="3"
-                maxlength="4000"
-                disabled=disabled
-                placeholder=move || if note_mode.get() { "Only your team sees notes" } else { "Reply to the customer — Enter to send, Shift+Enter for a new line" }
-                prop:value=move || text.get()
-                on:input=move |ev| {
-                    text.set(event_target_value(&ev));
-                    let now = now_ms();
-                    if !note_mode.get_untracked() && now - last_typing.get_value() > 3000 {
-                        last_typing.set_value(now);
-                        actions.typing.dispatch(InboxTyping { bot_id: bot, conversation_id: conversation });
-                    }
-                }
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                        ev.prevent_default();
-                        send();
-                    }
-                }
-                // A pasted screenshot is sent as a file; pasted text stays text.
-                on:paste=move |ev| {
-                    #[cfg(feature = "hydrate")]
-                    if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
-                        if can_send_files {
-                            ev.prevent_default();
-                            super::media::upload_files(bot, conversation, files, upload);
-                        }
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = ev;
-                }
-            ></textarea>
-            {denied.map(|reason| view! { <p class="reason" data-testid="reply-reason">{reason}</p> })}
-            <AttachButton bot conversation allowed=media_allowed status=upload />
-            <button type="submit" disabled=move || disabled || pending()>
-                {move || if note_mode.get() { "Add note" } else { "Send" }}
-            </button>
-            <ActionError value=actions.reply.value() />
-            <ActionError value=actions.note.value() />
-        </form>
     }
 }
 
@@ -1013,6 +613,11 @@ mod tests {
             "/bots/1/inbox?status=closed&scope=team-4&q=late%20%22my%20order%22&c=2&m=40"
         );
         assert_eq!(parse_scope(Some("team-4".into())), Scope::Team(TeamId(4)));
+        assert!(opens_on_conversation("?status=all&scope=all&c=12"));
+        assert!(opens_on_conversation("c=3&m=40"));
+        assert!(!opens_on_conversation("?status=all&q=c%3D1"));
+        assert!(!opens_on_conversation("?cc=1&c=x"));
+        assert!(!opens_on_conversation(""));
         assert_eq!(parse_scope(Some("bogus".into())), Scope::Everyone);
     }
 }

@@ -63,7 +63,7 @@ async fn upload_one(bot: BotId, conversation: ConversationId, file: &leptos::web
     let url = format!(
         "/media/upload/{bot}/{conversation}?name={}&key={}",
         encode_query(&file.name()),
-        super::inbox::new_key()
+        super::thread::new_key()
     );
     let init = leptos::web_sys::RequestInit::new();
     init.set_method("POST");

@@ -15,6 +15,7 @@ mod profile;
 mod tags;
 mod team;
 mod teams;
+mod thread;
 #[cfg(feature = "ssr")]
 pub mod widget;
 mod widgets;
@@ -163,3 +164,15 @@ lazy_page!(AuditRoute, team::AuditPage);
 lazy_page!(AssignmentRoute, assignment::AssignmentPage);
 lazy_page!(ChannelsRoute, channels::ChannelsPage);
 lazy_page!(AddonsRoute, addons::AddonsPage);
+
+/// Code the page in view needs before it can hydrate beyond its route's chunk, loaded before
+/// hydration starts: a page opened on a conversation needs the conversation view's chunk (the
+/// server rendered the conversation, and hydration must find its code in place).
+#[cfg(feature = "hydrate")]
+pub async fn load_chunks_in_view() {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_default();
+    if path.ends_with("/inbox") && inbox::opens_on_conversation(&location.search().unwrap_or_default()) {
+        thread::__preload_thread_pane().await;
+    }
+}

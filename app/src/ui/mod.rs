@@ -168,7 +168,8 @@ lazy_page!(AddonsRoute, addons::AddonsPage);
 /// Code the page in view needs before it can hydrate beyond its route's chunk, loaded before
 /// hydration starts: a page opened on a conversation needs the conversation view's chunk (the
 /// server rendered the conversation, and hydration must find its code in place).
-#[cfg(feature = "hydrate")]
+// Not in unit-test builds: the chunk loader exists only in the split bundle.
+#[cfg(all(feature = "hydrate", not(test)))]
 pub async fn load_chunks_in_view() {
     let location = window().location();
     let path = location.pathname().unwrap_or_default();

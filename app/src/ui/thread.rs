@@ -18,6 +18,7 @@ use crate::domain::ids::ConversationId;
 use crate::domain::inbox::{ConversationStatus, Delivery, MessageKind, MessageView, ThreadView};
 use crate::domain::policy::{self, Actor, InboxAction};
 use leptos::form::ActionForm;
+#[cfg(not(test))]
 use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -33,8 +34,19 @@ pub struct ThreadPaneArgs {
 
 /// The conversation view, behind its own chunk. `preload_thread_pane` fetches the chunk without
 /// showing anything (the Inbox does so before hydrating a page that opens on a conversation).
+#[cfg(not(test))]
 #[lazy]
 pub fn thread_pane(args: ThreadPaneArgs) -> AnyView {
+    build_thread_pane(args)
+}
+
+/// Unit-test builds have no chunk loader to import (wasm-bindgen-test runs one module).
+#[cfg(test)]
+pub async fn thread_pane(args: ThreadPaneArgs) -> AnyView {
+    build_thread_pane(args)
+}
+
+fn build_thread_pane(args: ThreadPaneArgs) -> AnyView {
     let ThreadPaneArgs { bot, conversation, actor, state, thread } = args;
     view! { <ThreadPane bot conversation actor state thread /> }.into_any()
 }

@@ -32,8 +32,9 @@ pub struct ThreadPaneArgs {
     pub thread: ThreadResource,
 }
 
-/// The conversation view, behind its own chunk. `preload_thread_pane` fetches the chunk without
-/// showing anything (the Inbox does so before hydrating a page that opens on a conversation).
+/// The conversation view, behind its own chunk. Its generated `__preload_thread_pane` fetches
+/// the chunk without showing anything: `ui::load_chunks_in_view` does so before a page that
+/// opens on a conversation hydrates.
 #[cfg(not(test))]
 #[lazy]
 pub fn thread_pane(args: ThreadPaneArgs) -> AnyView {

@@ -14,7 +14,7 @@ cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile
 # Lazy routes: cut the bundle at its split points into the main module and one chunk per
 # page (the link keeps relocations for this, see .cargo/config.toml), then bind the main
 # module and shrink every module.
-target/wasm-split/release/switchboard-wasm-split \
+target/wasm-split/release/switchboard-wasm-split split \
   target/wasm32-unknown-unknown/wasm-release/frontend.wasm "$staging/pkg" switchboard
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
   --out-name switchboard --out-dir "$staging/pkg" "$staging/pkg/switchboard_split.wasm"
@@ -23,8 +23,11 @@ for module in "$staging"/pkg/*.wasm; do
   end2end/node_modules/.bin/wasm-opt -Oz \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-producers --strip-target-features \
     "$module" -o "$module"
 done
+# A first visit fetches the chunks of its page as one file, compressed as one stream.
+target/wasm-split/release/switchboard-wasm-split pack "$staging/pkg"
 cp style/main.css "$staging/pkg/switchboard.css"
 
 # Pre-compressed copies, served as-is by the server when the browser accepts them.

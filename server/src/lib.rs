@@ -30,6 +30,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
@@ -97,6 +98,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.settings.trusted_proxy_hops, middleware::client_ip))
         .layer(GlobalConcurrencyLimitLayer::new(limits::MAX_IN_FLIGHT))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits::REQUEST_TIMEOUT))
+        // Pages, server-function answers and the widget's files go out compressed (brotli or
+        // gzip, as the browser accepts); live streams (text/event-stream), images and the
+        // already compressed bundle files are left as they are.
+        .layer(CompressionLayer::new())
         // A bug that panics answers 500 (logged) instead of dropping the connection.
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(

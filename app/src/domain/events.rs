@@ -62,6 +62,23 @@ impl LiveEvent {
     }
 }
 
+/// What the Inbox reads of a `typing` event's data: the browser decodes these few fields,
+/// not a whole `LiveEvent` (a tagged enum's decoder, with every variant's, would weigh on the
+/// page's first load).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TypingNotice {
+    pub conversation: ConversationId,
+    pub name: String,
+    pub customer: bool,
+}
+
+/// What the Inbox reads of an `assigned_to_you` event's data (an `Assigned` event).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AssignedNotice {
+    pub conversation: ConversationId,
+    pub contact: String,
+}
+
 /// One numbered event of a bot's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Numbered {
@@ -125,5 +142,16 @@ mod tests {
             assert_eq!(json["type"], event.code());
             assert_eq!(serde_json::from_value::<LiveEvent>(json).unwrap(), event);
         }
+    }
+
+    #[test]
+    fn the_inbox_reads_its_notices_from_the_events_as_sent() {
+        let typing = LiveEvent::Typing { conversation: ConversationId(4), name: "Mona".into(), customer: true };
+        let notice: TypingNotice = serde_json::from_str(&serde_json::to_string(&typing).unwrap()).unwrap();
+        assert_eq!(notice, TypingNotice { conversation: ConversationId(4), name: "Mona".into(), customer: true });
+        let assigned =
+            LiveEvent::Assigned { conversation: ConversationId(5), member: MemberId(6), contact: "Emma".into() };
+        let notice: AssignedNotice = serde_json::from_str(&serde_json::to_string(&assigned).unwrap()).unwrap();
+        assert_eq!(notice, AssignedNotice { conversation: ConversationId(5), contact: "Emma".into() });
     }
 }

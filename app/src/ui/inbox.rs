@@ -269,7 +269,7 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             rights.forget();
             let typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let data = e.data().as_string().unwrap_or_default();
-                if let Ok(crate::domain::events::LiveEvent::Typing { conversation, name, customer }) =
+                if let Ok(crate::domain::events::TypingNotice { conversation, name, customer }) =
                     serde_json::from_str(&data)
                 {
                     let who = if customer { "The customer".to_string() } else { name };
@@ -282,8 +282,7 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             let yours = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
                 let data = e.data().as_string().unwrap_or_default();
-                if let Ok(crate::domain::events::LiveEvent::Assigned { conversation, contact, .. }) =
-                    serde_json::from_str(&data)
+                if let Ok(crate::domain::events::AssignedNotice { conversation, contact }) = serde_json::from_str(&data)
                 {
                     live.notice.set(Some((conversation, format!("{contact}'s conversation is yours now."))));
                     set_timeout(move || live.notice.set(None), std::time::Duration::from_secs(10));

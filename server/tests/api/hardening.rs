@@ -6,7 +6,9 @@ use app::server::Settings;
 use app::server::rate_limit::Limit;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
 use std::time::Duration;
+use tower::ServiceExt;
 
 fn sign_up_form(email: &str) -> Vec<(&'static str, String)> {
     vec![("name", "Ada".into()), ("email", email.into()), ("password", "correct horse battery".into())]
@@ -138,4 +140,29 @@ async fn responses_carry_security_headers_and_unknown_endpoints_are_404() {
     let unknown = t.call("/api/no/such-thing", &[], Some(&cookie)).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.error(), AppError::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_answers_are_compressed_for_browsers_that_accept_it() {
+    use std::io::Read;
+    let t = TestApp::new().await;
+    let request = |path: &str, encoding: &str| {
+        Request::get(path).header(header::ACCEPT_ENCODING, encoding).body(Body::empty()).unwrap()
+    };
+    let gzipped = t.router.clone().oneshot(request("/login", "gzip")).await.unwrap();
+    assert_eq!(gzipped.status(), StatusCode::OK);
+    assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(gzipped.headers().contains_key(header::CONTENT_SECURITY_POLICY), "headers survive compression");
+    let bytes = gzipped.into_body().collect().await.unwrap().to_bytes();
+    let mut page = String::new();
+    flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut page).unwrap();
+    assert!(page.contains("Log in to Switchboard"), "{page}");
+    assert!(bytes.len() * 2 < page.len(), "compressed {} of {} bytes", bytes.len(), page.len());
+
+    let brotli = t.router.clone().oneshot(request("/login", "br, gzip")).await.unwrap();
+    assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br", "brotli is preferred");
+    // A client that asks for nothing gets the plain page.
+    let plain = t.page("/login", None).await;
+    assert!(!plain.headers.contains_key(header::CONTENT_ENCODING));
+    assert!(plain.body.contains("Log in to Switchboard"));
 }

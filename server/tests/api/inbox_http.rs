@@ -219,7 +219,10 @@ async fn the_member_stream_is_authorised_and_resumes_from_last_event_id() {
         let body = serde_json::json!({"message_id": id, "contact": {"id": "c"}, "text": text});
         s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await;
     }
-    let response = router.oneshot(live(Some(&s.owner), s.bot, Some(&last_seen))).await.unwrap();
+    let mut resume = live(Some(&s.owner), s.bot, Some(&last_seen));
+    resume.headers_mut().insert(header::ACCEPT_ENCODING, "br, gzip".parse().unwrap());
+    let response = router.oneshot(resume).await.unwrap();
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none(), "a stream is never held back to compress");
     let events = read_events(response.into_body(), 4).await;
     let messages: Vec<&str> = events.iter().filter(|e| e.1 == "message_added").map(|e| e.2.as_str()).collect();
     assert_eq!(messages.len(), 2);

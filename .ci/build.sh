@@ -28,6 +28,10 @@ for module in "$staging"/pkg/*.wasm; do
 done
 # A first visit fetches the chunks of its page as one file, compressed as one stream.
 target/wasm-split/release/switchboard-wasm-split pack "$staging/pkg"
+# The JS glue and the chunk loader are generated readable; every page loads both.
+for script in "$staging/pkg/switchboard.js" "$staging"/pkg/__wasm_split.*.js; do
+  end2end/node_modules/.bin/terser "$script" --module --compress --mangle -o "$script"
+done
 cp style/main.css "$staging/pkg/switchboard.css"
 
 # Pre-compressed copies, served as-is by the server when the browser accepts them.

@@ -26,9 +26,11 @@ fi
 log "wasm splitter (.ci/wasm-split)"
 cargo build --quiet --locked --release --manifest-path .ci/wasm-split/Cargo.toml --target-dir target/wasm-split
 
-# Node packages: Playwright (never its own browser download) and npm's binaryen for wasm-opt.
+# Node packages: Playwright (never its own browser download), npm's binaryen for wasm-opt and
+# terser for the generated JS.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \
+   || [ ! -x end2end/node_modules/.bin/terser ] \
    || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   log "installing node packages in end2end/"
   (cd end2end && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)

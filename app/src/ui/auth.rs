@@ -1,5 +1,6 @@
-use super::use_session_actions;
+use super::session_action;
 use super::widgets::ActionError;
+use crate::api::auth::{LogIn, SignUp};
 use crate::domain::input::NewPassword;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -19,14 +20,14 @@ fn email_param() -> String {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let actions = use_session_actions();
+    let sign_up = session_action::<SignUp>();
     let next = next_param();
     let login_href = next.as_ref().map(|n| format!("/login?next={n}")).unwrap_or_else(|| "/login".into());
     view! {
         <Title text="Sign up · Switchboard" />
         <section class="auth-card">
             <h1>"Create your Switchboard account"</h1>
-            <ActionForm action=actions.sign_up>
+            <ActionForm action=sign_up>
                 {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
                     "Your name" <input type="text" name="name" autocomplete="name" required maxlength="80" />
@@ -46,8 +47,8 @@ pub fn SignUpPage() -> impl IntoView {
                     />
                     <small>{format!("{}–{} characters.", NewPassword::MIN, NewPassword::MAX)}</small>
                 </label>
-                <ActionError value=actions.sign_up.value() />
-                <button type="submit" disabled=move || actions.sign_up.pending().get()>
+                <ActionError value=sign_up.value() />
+                <button type="submit" disabled=move || sign_up.pending().get()>
                     "Sign up"
                 </button>
             </ActionForm>
@@ -58,14 +59,14 @@ pub fn SignUpPage() -> impl IntoView {
 
 #[component]
 pub fn LogInPage() -> impl IntoView {
-    let actions = use_session_actions();
+    let log_in = session_action::<LogIn>();
     let next = next_param();
     let signup_href = next.as_ref().map(|n| format!("/signup?next={n}")).unwrap_or_else(|| "/signup".into());
     view! {
         <Title text="Log in · Switchboard" />
         <section class="auth-card">
             <h1>"Log in to Switchboard"</h1>
-            <ActionForm action=actions.log_in>
+            <ActionForm action=log_in>
                 {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
                     "Email" <input type="email" name="email" autocomplete="username" required value=email_param() />
@@ -74,8 +75,8 @@ pub fn LogInPage() -> impl IntoView {
                     "Password"
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
-                <ActionError value=actions.log_in.value() />
-                <button type="submit" disabled=move || actions.log_in.pending().get()>
+                <ActionError value=log_in.value() />
+                <button type="submit" disabled=move || log_in.pending().get()>
                     "Log in"
                 </button>
             </ActionForm>

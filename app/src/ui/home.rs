@@ -1,5 +1,6 @@
-use super::use_session_actions;
 use super::widgets::{ActionError, ErrorNotice, Loading};
+use super::{session_action, use_session_actions};
+use crate::api::bots::{CreateBot, CreateDemoBot};
 use crate::domain::views::SessionView;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -40,7 +41,8 @@ fn Welcome() -> impl IntoView {
 
 #[component]
 fn YourBots(session: SessionView) -> impl IntoView {
-    let actions = use_session_actions();
+    let create_bot = session_action::<CreateBot>();
+    let create_demo = session_action::<CreateDemoBot>();
     let has_bots = !session.bots.is_empty();
     view! {
         <header class="topbar">
@@ -69,12 +71,12 @@ fn YourBots(session: SessionView) -> impl IntoView {
             </ul>
             <h2>{if has_bots { "Create another bot" } else { "Create your first bot" }}</h2>
             <p class="muted">"You become its Owner and get its first Inbox seat."</p>
-            <ActionForm action=actions.create_bot attr:class="inline-form">
+            <ActionForm action=create_bot attr:class="inline-form">
                 <label>
                     "Bot name" <input type="text" name="name" required maxlength="60" placeholder="e.g. Acme Support" />
                 </label>
-                <ActionError value=actions.create_bot.value() />
-                <button type="submit" disabled=move || actions.create_bot.pending().get()>
+                <ActionError value=create_bot.value() />
+                <button type="submit" disabled=move || create_bot.pending().get()>
                     "Create bot"
                 </button>
             </ActionForm>
@@ -82,10 +84,10 @@ fn YourBots(session: SessionView) -> impl IntoView {
             <p class="muted">
                 "A demo bot with customers, conversations in every state, teams, and teammates with and without seats — log in as each to see what their role can do."
             </p>
-            <ActionForm action=actions.create_demo attr:class="inline-form">
-                <ActionError value=actions.create_demo.value() />
-                <button type="submit" class="secondary" disabled=move || actions.create_demo.pending().get()>
-                    {move || if actions.create_demo.pending().get() { "Creating the demo…" } else { "Create a demo bot" }}
+            <ActionForm action=create_demo attr:class="inline-form">
+                <ActionError value=create_demo.value() />
+                <button type="submit" class="secondary" disabled=move || create_demo.pending().get()>
+                    {move || if create_demo.pending().get() { "Creating the demo…" } else { "Create a demo bot" }}
                 </button>
             </ActionForm>
             <DemoLogins />
@@ -96,9 +98,9 @@ fn YourBots(session: SessionView) -> impl IntoView {
 /// The demo's teammates and their passwords, shown once right after it is made.
 #[component]
 fn DemoLogins() -> impl IntoView {
-    let actions = use_session_actions();
+    let create_demo = session_action::<CreateDemoBot>();
     move || {
-        actions.create_demo.value().get().and_then(Result::ok).map(|demo| {
+        create_demo.value().get().and_then(Result::ok).map(|demo| {
             let inbox = demo.bot_id;
             view! {
                 <div class="demo-logins" role="status" data-testid="demo-logins">

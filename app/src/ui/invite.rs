@@ -1,9 +1,9 @@
 //! The page an invitation link opens: who invites you to which bot, and a way in — sign up,
 //! log in, or join if already signed in. Expired, used and revoked links say so plainly.
 use super::team::format_time;
-use super::use_session_actions;
 use super::widgets::{ActionError, Loaded, Loading, SimpleTopBar, page_data};
-use crate::api::team::preview_invitation;
+use super::{session_action, use_session_actions};
+use crate::api::team::{AcceptInvitation, preview_invitation};
 use crate::domain::AppError;
 use crate::domain::views::{InvitationPreview, InvitationStatus};
 use leptos::form::ActionForm;
@@ -50,7 +50,7 @@ pub fn InvitePage() -> impl IntoView {
 #[component]
 fn Invitation(preview: InvitationPreview, token: String) -> impl IntoView {
     let actions = use_session_actions();
-    let accept = actions.accept_invitation;
+    let accept = session_action::<AcceptInvitation>();
     let next = format!("/invite/{token}");
     let (status, heading, text) = match preview.status {
         InvitationStatus::Valid => ("valid", format!("Join {}", preview.bot_name), String::new()),

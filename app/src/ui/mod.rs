@@ -21,9 +21,7 @@ pub mod widget;
 mod widgets;
 
 use crate::api::assignment::SetAvailability;
-use crate::api::auth::{LogIn, LogOut, SignUp, current_session};
-use crate::api::bots::{CreateBot, CreateDemoBot};
-use crate::api::team::AcceptInvitation;
+use crate::api::auth::{LogOut, current_session};
 use crate::domain::views::SessionView;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -49,16 +47,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Actions that change who is signed in or what they belong to; the session resource
-/// refetches whenever one of them completes.
+/// The session and the shell's own actions that change it (the top bar's); the session
+/// resource refetches whenever one of them, or a page's `session_action`, completes.
 #[derive(Clone, Copy)]
 pub struct SessionActions {
-    pub sign_up: ServerAction<SignUp>,
-    pub log_in: ServerAction<LogIn>,
     pub log_out: ServerAction<LogOut>,
-    pub create_bot: ServerAction<CreateBot>,
-    pub create_demo: ServerAction<CreateDemoBot>,
-    pub accept_invitation: ServerAction<AcceptInvitation>,
     pub set_availability: ServerAction<SetAvailability>,
     pub session: PageData<Option<SessionView>>,
 }
@@ -67,40 +60,58 @@ pub fn use_session_actions() -> SessionActions {
     expect_context::<SessionActions>()
 }
 
+/// Where pages' session-changing actions live: the app's owner, and the count of their
+/// completions, which the session resource follows.
+#[derive(Clone)]
+struct SessionScope {
+    owner: Owner,
+    completed: RwSignal<u64>,
+}
+
+/// A page's action that changes the session (sign up, log in, create a bot, accept an
+/// invitation): created once, under the app's owner rather than the page's, because a
+/// successful sign-up navigates away before the action completes and the session must still
+/// refetch then. Generic, so each action's code stays in the chunk of the page that uses it,
+/// not in the shell every page loads.
+pub fn session_action<S>() -> ServerAction<S>
+where
+    ServerAction<S>: Copy + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let scope = expect_context::<SessionScope>();
+    scope.owner.with(|| {
+        if let Some(action) = use_context::<ServerAction<S>>() {
+            return action;
+        }
+        let action = ServerAction::<S>::new();
+        let completed = scope.completed;
+        Effect::new(move |seen: Option<usize>| {
+            let version = action.version().get();
+            if seen.is_some() {
+                completed.update(|n| *n += 1);
+            }
+            version
+        });
+        provide_context(action);
+        action
+    })
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let sign_up = ServerAction::<SignUp>::new();
-    let log_in = ServerAction::<LogIn>::new();
     let log_out = ServerAction::<LogOut>::new();
-    let create_bot = ServerAction::<CreateBot>::new();
-    let create_demo = ServerAction::<CreateDemoBot>::new();
-    let accept_invitation = ServerAction::<AcceptInvitation>::new();
     let set_availability = ServerAction::<SetAvailability>::new();
+    let completed = RwSignal::new(0u64);
+    let owner = Owner::current().expect("App renders under an owner");
+    provide_context(SessionScope { owner, completed });
     let session = page_data(
-        move || {
-            (
-                sign_up.version().get(),
-                log_in.version().get(),
-                log_out.version().get(),
-                create_bot.version().get(),
-                create_demo.version().get(),
-                accept_invitation.version().get(),
-                set_availability.version().get(),
-            )
-        },
+        move || (completed.get(), log_out.version().get(), set_availability.version().get()),
         |_| current_session(),
     );
-    provide_context(SessionActions {
-        sign_up,
-        log_in,
-        log_out,
-        create_bot,
-        create_demo,
-        accept_invitation,
-        set_availability,
-        session,
-    });
+    provide_context(SessionActions { log_out, set_availability, session });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css" />

@@ -28,10 +28,12 @@ fn main() -> ExitCode {
         ["split", input, out_dir, out_name] => {
             split(Path::new(input), Path::new(out_dir), out_name).map(|n| format!("{n} chunks"))
         }
-        ["pack", out_dir] => pack(Path::new(out_dir)).map(|n| format!("{n} packs")),
+        ["pack", out_dir, alongside @ ..] => parse_alongside(alongside)
+            .and_then(|alongside| pack(Path::new(out_dir), &alongside))
+            .map(|n| format!("{n} packs")),
         _ => {
             eprintln!("usage: switchboard-wasm-split split <input.wasm> <out_dir> <out_name>");
-            eprintln!("       switchboard-wasm-split pack <out_dir>");
+            eprintln!("       switchboard-wasm-split pack <out_dir> [<split>=<split it loads with>]...");
             return ExitCode::from(2);
         }
     };
@@ -63,13 +65,55 @@ fn split(input: &Path, out_dir: &Path, out_name: &str) -> Result<usize, Error> {
     Ok(split.split_modules.len())
 }
 
+/// `thread_pane=__inbox_route_view`: a split (named by its prefix, without the hash) that a
+/// first visit only ever loads together with another one (the conversation view opens inside
+/// the Inbox), so its pack leaves out the chunks the other's pack brings.
+fn parse_alongside(args: &[&str]) -> Result<Vec<(String, String)>, Error> {
+    args.iter()
+        .map(|arg| match arg.split_once('=') {
+            Some((split, with)) if !split.is_empty() && !with.is_empty() => Ok((split.to_string(), with.to_string())),
+            _ => Err(format!("expected <split>=<split it loads with>, got {arg:?}").into()),
+        })
+        .collect()
+}
+
+/// The split whose name is `prefix` followed by the splitter's `_<hash>`.
+fn split_named<'a>(manifest: &'a BTreeMap<String, Vec<String>>, prefix: &str) -> Result<&'a String, Error> {
+    let mut found = manifest.keys().filter(|name| {
+        name.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|hash| !hash.is_empty() && hash.chars().all(|c| c.is_ascii_digit()))
+    });
+    match (found.next(), found.next()) {
+        (Some(name), None) => Ok(name),
+        _ => Err(format!("no single split named {prefix}_<hash> in the manifest").into()),
+    }
+}
+
+/// The chunks each split's pack carries: all of its chunks, less those of the split it always
+/// loads with. A chunk missing from every pack is still fetched on its own, so this only ever
+/// trades bytes, never correctness.
+fn pack_contents(
+    manifest: &BTreeMap<String, Vec<String>>,
+    alongside: &[(String, String)],
+) -> Result<BTreeMap<String, Vec<String>>, Error> {
+    let mut contents = manifest.clone();
+    for (split, with) in alongside {
+        let (split, with) = (split_named(manifest, split)?, split_named(manifest, with)?);
+        let brought = &manifest[with];
+        contents.get_mut(split).expect("named from the manifest").retain(|chunk| !brought.contains(chunk));
+    }
+    Ok(contents)
+}
+
 /// A pack: a little-endian u32 with the length of a JSON index `[[name, length], …]`, the
 /// index, then the chunks' bytes in its order.
-fn pack(out_dir: &Path) -> Result<usize, Error> {
+fn pack(out_dir: &Path, alongside: &[(String, String)]) -> Result<usize, Error> {
     let manifest: BTreeMap<String, Vec<String>> =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join(MANIFEST))?)?;
+    let contents = pack_contents(&manifest, alongside)?;
     let mut packed_manifest = BTreeMap::new();
-    for (number, (split, chunks)) in manifest.iter().enumerate() {
+    for (number, (split, chunks)) in contents.iter().enumerate() {
         let mut index = Vec::new();
         let mut bytes = Vec::new();
         for chunk in chunks {
@@ -94,12 +138,18 @@ fn pack(out_dir: &Path) -> Result<usize, Error> {
     if fetches == 0 {
         return Err("the loader fetches no chunk: has wasm_split_cli_support changed its output?".into());
     }
-    let pack_of_split: BTreeMap<String, &str> = manifest
+    // A split's own pack first, then those of the splits it loads with (which bring the rest).
+    let mut packs_of_split: BTreeMap<String, Vec<&str>> = manifest
         .keys()
         .zip(packed_manifest.values())
-        .map(|(split, pack)| (format!("split_{split}"), pack[0].as_str()))
+        .map(|(split, pack)| (format!("split_{split}"), vec![pack[0].as_str()]))
         .collect();
-    let table = format!("const packOfSplit = {};\n", serde_json::to_string(&pack_of_split)?);
+    for (split, with) in alongside {
+        let with_pack = packed_manifest[split_named(&manifest, with)?][0].as_str();
+        let split = format!("split_{}", split_named(&manifest, split)?);
+        packs_of_split.get_mut(&split).expect("named from the manifest").push(with_pack);
+    }
+    let table = format!("const packsOfSplit = {};\n", serde_json::to_string(&packs_of_split)?);
     std::fs::write(&loader_path, format!("{table}{PACK_RUNTIME}{patched}"))?;
     Ok(packed_manifest.len())
 }
@@ -129,7 +179,7 @@ fn take_chunks_from_packs(loader: &str) -> Result<(String, usize), Error> {
 }
 
 /// Prepended to the generated loader (an ES module, evaluated before the main module runs),
-/// after the table `packOfSplit` (split module → its pack).
+/// after the table `packsOfSplit` (split module → the packs that bring its chunks).
 const PACK_RUNTIME: &str = r#"// Chunks come from packs while the page hydrates (see .ci/wasm-split), later one by one.
 const packs = new Map();
 function requestPack(name) {
@@ -158,7 +208,7 @@ async function chunkResponse(name) {
     // Before hydration a split brings all its chunks as one pack; later navigations fetch
     // only the chunks they lack. A split asks for its own module after its chunks' (in the
     // same turn), so the chunks wait a turn to see its pack.
-    if (packOfSplit[name] && !document.body?.hasAttribute("data-hydrated")) requestPack(packOfSplit[name]);
+    if (packsOfSplit[name] && !document.body?.hasAttribute("data-hydrated")) packsOfSplit[name].forEach(requestPack);
     await null;
     for (const chunks of await Promise.all(packs.values())) {
         const bytes = chunks.get(name);
@@ -171,6 +221,26 @@ async function chunkResponse(name) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_loaded_alongside_another_leaves_out_what_the_other_brings() {
+        let manifest: BTreeMap<String, Vec<String>> = [
+            ("__inbox_route_view_123".to_string(), vec!["chunk_1".into(), "chunk_2".into(), "split_inbox".into()]),
+            ("thread_pane_456".to_string(), vec!["chunk_2".into(), "chunk_3".into(), "split_thread".into()]),
+            ("__team_route_view_123".to_string(), vec!["chunk_2".into(), "split_team".into()]),
+        ]
+        .into();
+        let alongside = parse_alongside(&["thread_pane=__inbox_route_view"]).unwrap();
+        let contents = pack_contents(&manifest, &alongside).unwrap();
+        assert_eq!(contents["thread_pane_456"], ["chunk_3", "split_thread"]);
+        assert_eq!(contents["__inbox_route_view_123"], manifest["__inbox_route_view_123"]);
+        assert_eq!(contents["__team_route_view_123"], manifest["__team_route_view_123"]);
+        // A name that matches nothing (or only a longer name) is an error, not a silent no-op.
+        for bad in ["thread=__inbox_route_view", "thread_pane=__inbox", "thread_pane"] {
+            let parsed = parse_alongside(&[bad]);
+            assert!(parsed.is_err() || pack_contents(&manifest, &parsed.unwrap()).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn every_chunk_fetch_is_rewritten_and_nothing_else() {

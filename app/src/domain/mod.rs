@@ -3,6 +3,7 @@ pub mod assignment;
 pub mod audit;
 pub mod billing;
 pub mod contacts;
+pub mod deferred;
 pub mod error;
 pub mod events;
 pub mod handoff;

@@ -8,6 +8,7 @@ use super::tags::TagChip;
 use super::thread::{ThreadPaneArgs, thread_pane};
 use super::widgets::{Loaded, PageData, encode_query, page_data};
 use crate::api::inbox::{inbox_list, inbox_search, inbox_thread};
+use crate::domain::deferred::Deferred;
 use crate::domain::ids::{ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{ConversationStatus, ConversationSummary, Scope, StatusFilter, ThreadView};
 use crate::domain::search::SearchResults;
@@ -103,7 +104,8 @@ fn parse_scope(raw: Option<String>) -> Scope {
 }
 
 type ListResource = PageData<crate::domain::inbox::ConversationPage>;
-pub(super) type ThreadResource = PageData<Option<ThreadView>>;
+/// The open conversation, fetched with the page but decoded by the conversation view's chunk.
+pub(super) type ThreadResource = PageData<Option<Deferred<ThreadView>>>;
 type SearchResource = PageData<Option<SearchResults>>;
 
 /// Every resource of the page is created here, at the top, never inside a suspended view: the

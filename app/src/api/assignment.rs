@@ -1,14 +1,15 @@
 //! Automatic assignment's server functions: thin adapters over `services::assignment`.
 use crate::domain::assignment::{AssignMode, AssignmentView, Availability};
+use crate::domain::deferred::Deferred;
 use crate::domain::ids::{ConversationId, TeamId};
 use crate::domain::{AppError, BotId, MemberId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "assignment/overview")]
-pub async fn assignment_overview(bot_id: BotId) -> Result<AssignmentView, AppError> {
+pub async fn assignment_overview(bot_id: BotId) -> Result<Deferred<AssignmentView>, AppError> {
     use crate::server::{context, services::assignment};
     let (state, user) = context::signed_in_user().await?;
-    assignment::overview(&state.db, user, bot_id).await
+    Deferred::new(&assignment::overview(&state.db, user, bot_id).await?)
 }
 
 /// `route_team_id` empty: no "assign all to one team".

@@ -1,4 +1,5 @@
 use crate::domain::AppError;
+use crate::domain::deferred::Deferred;
 #[cfg(feature = "ssr")]
 use crate::domain::input::NextPath;
 use crate::domain::views::SessionView;
@@ -42,11 +43,11 @@ pub async fn log_out() -> Result<(), AppError> {
 
 /// Who is signed in, if anyone (public: the UI asks this to decide what to show).
 #[server(prefix = "/api", endpoint = "auth/session")]
-pub async fn current_session() -> Result<Option<SessionView>, AppError> {
+pub async fn current_session() -> Result<Deferred<Option<SessionView>>, AppError> {
     use crate::server::{context, services::accounts};
     match context::signed_in_user().await {
-        Ok((state, user)) => accounts::session_view(&state.db, user).await,
-        Err(AppError::Unauthenticated) => Ok(None),
+        Ok((state, user)) => Deferred::new(&accounts::session_view(&state.db, user).await?),
+        Err(AppError::Unauthenticated) => Ok(Deferred::none()),
         Err(other) => Err(other),
     }
 }

@@ -1,12 +1,13 @@
+use crate::domain::deferred::Deferred;
 use crate::domain::views::{BillingView, PlanChangePreview, ProrationPreview, SeatPurchase};
 use crate::domain::{AppError, BotId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "billing/overview")]
-pub async fn billing_overview(bot_id: BotId) -> Result<BillingView, AppError> {
+pub async fn billing_overview(bot_id: BotId) -> Result<Deferred<BillingView>, AppError> {
     use crate::server::{context, services::billing};
     let (state, user) = context::signed_in_user().await?;
-    billing::overview(&state.db, user, bot_id).await
+    Deferred::new(&billing::overview(&state.db, user, bot_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "billing/preview-seats")]

@@ -1,3 +1,4 @@
+use crate::domain::deferred::Deferred;
 use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId, Tab};
 use leptos::prelude::*;
@@ -13,10 +14,10 @@ pub async fn create_bot(name: String) -> Result<BotId, AppError> {
 
 /// The acting member's view of a bot section; 404 if not a member, 403 if the role lacks it.
 #[server(prefix = "/api", endpoint = "bots/section")]
-pub async fn open_section(bot_id: BotId, tab: Tab) -> Result<BotMembership, AppError> {
+pub async fn open_section(bot_id: BotId, tab: Tab) -> Result<Deferred<BotMembership>, AppError> {
     use crate::server::{context, services::bots};
     let (state, user) = context::signed_in_user().await?;
-    bots::authorize_tab(&state.db, user, bot_id, tab).await
+    Deferred::new(&bots::authorize_tab(&state.db, user, bot_id, tab).await?)
 }
 
 /// A demo bot with conversations and teammates to log in as. Counts against the sign-up limit

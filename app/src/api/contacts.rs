@@ -1,15 +1,20 @@
 //! Contacts' server functions: thin adapters over `services::contacts`.
 use crate::domain::contacts::{ContactDetail, ContactsPage};
+use crate::domain::deferred::Deferred;
 use crate::domain::ids::ContactId;
 use crate::domain::{AppError, BotId};
 use leptos::prelude::*;
 
 /// `q`: part of a name, email or phone; `after`: the page cursor.
 #[server(prefix = "/api", endpoint = "contacts/list")]
-pub async fn contacts_list(bot_id: BotId, q: Option<String>, after: Option<String>) -> Result<ContactsPage, AppError> {
+pub async fn contacts_list(
+    bot_id: BotId,
+    q: Option<String>,
+    after: Option<String>,
+) -> Result<Deferred<ContactsPage>, AppError> {
     use crate::server::{context, services::contacts};
     let (state, user) = context::signed_in_user().await?;
-    contacts::list(&state.db, user, bot_id, q.as_deref().unwrap_or_default(), after.as_deref()).await
+    Deferred::new(&contacts::list(&state.db, user, bot_id, q.as_deref().unwrap_or_default(), after.as_deref()).await?)
 }
 
 /// `find`: contacts to offer for merging with this one.
@@ -18,10 +23,10 @@ pub async fn open_contact(
     bot_id: BotId,
     contact_id: ContactId,
     find: Option<String>,
-) -> Result<ContactDetail, AppError> {
+) -> Result<Deferred<ContactDetail>, AppError> {
     use crate::server::{context, services::contacts};
     let (state, user) = context::signed_in_user().await?;
-    contacts::detail(&state.db, user, bot_id, contact_id, find.as_deref().unwrap_or_default()).await
+    Deferred::new(&contacts::detail(&state.db, user, bot_id, contact_id, find.as_deref().unwrap_or_default()).await?)
 }
 
 /// Merges `contact_id` into `into` (the same person); returns the contact that remains.

@@ -14,12 +14,12 @@ pub async fn inbox_list(
     /// Tag ids joined by commas: conversations carrying all of them.
     tags: Option<String>,
     after: Option<String>,
-) -> Result<ConversationPage, AppError> {
+) -> Result<Deferred<ConversationPage>, AppError> {
     use crate::domain::tags::TagFilter;
     use crate::server::{context, services::inbox};
     let (state, user) = context::signed_in_user().await?;
     let tags = TagFilter::parse(tags.as_deref().unwrap_or_default())?;
-    inbox::list(&state.db, user, bot_id, status, scope, tags, after.as_deref()).await
+    Deferred::new(&inbox::list(&state.db, user, bot_id, status, scope, tags, after.as_deref()).await?)
 }
 
 /// `q`: words, "quoted phrases"; the last word matches as a prefix (search as you type).
@@ -30,12 +30,12 @@ pub async fn inbox_search(
     status: StatusFilter,
     scope: Scope,
     tags: Option<String>,
-) -> Result<crate::domain::search::SearchResults, AppError> {
+) -> Result<Deferred<crate::domain::search::SearchResults>, AppError> {
     use crate::domain::tags::TagFilter;
     use crate::server::{context, services::inbox};
     let (state, user) = context::signed_in_user().await?;
     let tags = TagFilter::parse(tags.as_deref().unwrap_or_default())?;
-    inbox::search(&state.db, user, bot_id, &q, status, scope, tags).await
+    Deferred::new(&inbox::search(&state.db, user, bot_id, &q, status, scope, tags).await?)
 }
 
 #[server(prefix = "/api", endpoint = "inbox/thread")]
@@ -154,10 +154,10 @@ pub async fn inbox_presence(bot_id: BotId, viewing: Option<ConversationId>) -> R
 }
 
 #[server(prefix = "/api", endpoint = "channels/list")]
-pub async fn channels_list(bot_id: BotId) -> Result<crate::domain::inbox::ChannelsView, AppError> {
+pub async fn channels_list(bot_id: BotId) -> Result<Deferred<crate::domain::inbox::ChannelsView>, AppError> {
     use crate::server::{context, services::channels};
     let (state, user) = context::signed_in_user().await?;
-    channels::channels(&state.db, user, bot_id).await
+    Deferred::new(&channels::channels(&state.db, user, bot_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "channels/create-api")]
@@ -193,10 +193,10 @@ pub async fn channels_set_outbound_url(
 }
 
 #[server(prefix = "/api", endpoint = "teams/list")]
-pub async fn teams_list(bot_id: BotId) -> Result<crate::domain::inbox::TeamsView, AppError> {
+pub async fn teams_list(bot_id: BotId) -> Result<Deferred<crate::domain::inbox::TeamsView>, AppError> {
     use crate::server::{context, services::teams};
     let (state, user) = context::signed_in_user().await?;
-    teams::teams(&state.db, user, bot_id).await
+    Deferred::new(&teams::teams(&state.db, user, bot_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "teams/create")]

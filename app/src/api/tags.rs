@@ -1,14 +1,15 @@
 //! Tags' server functions: thin adapters over `services::tags`.
+use crate::domain::deferred::Deferred;
 use crate::domain::ids::{ConversationId, TagId};
 use crate::domain::tags::{TagColor, TagView, TagsView};
 use crate::domain::{AppError, BotId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "tags/overview")]
-pub async fn tags_overview(bot_id: BotId) -> Result<TagsView, AppError> {
+pub async fn tags_overview(bot_id: BotId) -> Result<Deferred<TagsView>, AppError> {
     use crate::server::{context, services::tags};
     let (state, user) = context::signed_in_user().await?;
-    tags::overview(&state.db, user, bot_id).await
+    Deferred::new(&tags::overview(&state.db, user, bot_id).await?)
 }
 
 /// `color` empty: one is chosen from the name.

@@ -1,13 +1,14 @@
+use crate::domain::deferred::Deferred;
 use crate::domain::plan::SeatUsage;
 use crate::domain::views::{AuditPage, InvitationCreated, InvitationPreview, TeamView};
 use crate::domain::{AppError, BotId, MemberId, Role};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "team/list")]
-pub async fn team(bot_id: BotId, page: Option<i64>, search: Option<String>) -> Result<TeamView, AppError> {
+pub async fn team(bot_id: BotId, page: Option<i64>, search: Option<String>) -> Result<Deferred<TeamView>, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::team_view(&state.db, user, bot_id, page, search.as_deref()).await
+    Deferred::new(&team::team_view(&state.db, user, bot_id, page, search.as_deref()).await?)
 }
 
 #[server(prefix = "/api", endpoint = "team/set-seat")]
@@ -53,15 +54,15 @@ pub async fn revoke_invitation(bot_id: BotId, invitation_id: i64) -> Result<(), 
 }
 
 #[server(prefix = "/api", endpoint = "team/audit")]
-pub async fn audit_log(bot_id: BotId, before: Option<i64>) -> Result<AuditPage, AppError> {
+pub async fn audit_log(bot_id: BotId, before: Option<i64>) -> Result<Deferred<AuditPage>, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::audit_log(&state.db, user, bot_id, before).await
+    Deferred::new(&team::audit_log(&state.db, user, bot_id, before).await?)
 }
 
 /// Public: the link itself is the credential, and the page must explain expired links.
 #[server(prefix = "/api", endpoint = "invitations/preview")]
-pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppError> {
+pub async fn preview_invitation(token: String) -> Result<Deferred<InvitationPreview>, AppError> {
     use crate::server::rate_limit::{self, Bucket};
     use crate::server::{context, services::team};
     let state = context::state()?;
@@ -69,7 +70,7 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
     let limit = state.settings.limits.invitation_preview_per_address;
     rate_limit::take(&state.db, Bucket::InvitationPreviewFromAddress(&ip), limit, "Too many invitation links opened.")
         .await?;
-    team::preview_invitation(&state.db, &token).await
+    Deferred::new(&team::preview_invitation(&state.db, &token).await?)
 }
 
 #[server(prefix = "/api", endpoint = "invitations/accept")]
@@ -83,10 +84,13 @@ pub async fn accept_invitation(token: String) -> Result<BotId, AppError> {
 
 /// The handoff step: the member's open conversations and who can take them.
 #[server(prefix = "/api", endpoint = "team/handoff-step")]
-pub async fn handoff_step(bot_id: BotId, member_id: MemberId) -> Result<crate::domain::handoff::HandoffStep, AppError> {
+pub async fn handoff_step(
+    bot_id: BotId,
+    member_id: MemberId,
+) -> Result<Deferred<crate::domain::handoff::HandoffStep>, AppError> {
     use crate::server::{context, services::handoff};
     let (state, user) = context::signed_in_user().await?;
-    handoff::step(&state.db, user, bot_id, member_id).await
+    Deferred::new(&handoff::step(&state.db, user, bot_id, member_id).await?)
 }
 
 /// Removes the seat (`what` = "seat"), the member ("member"), or moves them to `role`

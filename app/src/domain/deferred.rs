@@ -21,6 +21,24 @@ impl<T: Serialize> Deferred<T> {
     }
 }
 
+impl<T> Deferred<T> {
+    /// The same JSON read as another type: for holders of many kinds of value (page data).
+    pub fn retype<U>(self) -> Deferred<U> {
+        Deferred { json: self.json, of: PhantomData }
+    }
+
+    /// `Some(value)` has the JSON of `value`.
+    pub fn some(self) -> Deferred<Option<T>> {
+        self.retype()
+    }
+}
+
+impl<T> Deferred<Option<T>> {
+    pub fn none() -> Self {
+        Self { json: RawValue::from_string("null".into()).expect("null is JSON"), of: PhantomData }
+    }
+}
+
 impl<T: DeserializeOwned> Deferred<T> {
     pub fn decode(&self) -> Result<T, AppError> {
         serde_json::from_str(self.json.get()).map_err(|_| AppError::Internal)
@@ -74,6 +92,13 @@ mod tests {
         assert_eq!(wire, serde_json::to_string(&sample).unwrap());
         let received: Option<Deferred<Sample>> = serde_json::from_slice(wire.as_bytes()).unwrap();
         assert_eq!(received.unwrap().decode().unwrap(), sample);
+    }
+
+    #[test]
+    fn some_and_none_read_as_options() {
+        let sample = Sample { name: "Ali".into(), count: 1 };
+        assert_eq!(Deferred::new(&sample).unwrap().some().decode().unwrap(), Some(sample));
+        assert_eq!(Deferred::<Option<Sample>>::none().decode().unwrap(), None);
     }
 
     #[test]

@@ -7,6 +7,8 @@ use crate::api::team::{HandOff, handoff_step};
 use crate::domain::handoff::{HANDOFF_NOTE_MAX, Handoff, HandoffItem, HandoffOption, HandoffStep, HandoffTarget};
 use crate::domain::ids::MemberId;
 use crate::domain::{AppError, BotId, Role};
+#[cfg(not(test))]
+use leptos::lazy;
 use leptos::prelude::*;
 
 /// One string per target for `<select>` values: "auto", "m-4", "t-7".
@@ -45,8 +47,35 @@ impl Removal {
     }
 }
 
+/// What the Team tab passes to the handoff step (all cheap handles).
+pub struct HandoffArgs {
+    pub bot: BotId,
+    pub member: MemberId,
+    pub removal: Removal,
+    pub action: ServerAction<HandOff>,
+}
+
+/// The handoff step, behind its own chunk: it only ever appears after a removal was refused,
+/// never on a first load, so the Team tab's first load does not carry it.
+#[cfg(not(test))]
+#[lazy]
+pub fn handoff_panel(args: HandoffArgs) -> AnyView {
+    build_handoff_panel(args)
+}
+
+/// Unit-test builds have no chunk loader to import (wasm-bindgen-test runs one module).
+#[cfg(test)]
+pub async fn handoff_panel(args: HandoffArgs) -> AnyView {
+    build_handoff_panel(args)
+}
+
+fn build_handoff_panel(args: HandoffArgs) -> AnyView {
+    let HandoffArgs { bot, member, removal, action } = args;
+    view! { <HandoffPanel bot member removal action /> }.into_any()
+}
+
 #[component]
-pub fn HandoffPanel(bot: BotId, member: MemberId, removal: Removal, action: ServerAction<HandOff>) -> impl IntoView {
+fn HandoffPanel(bot: BotId, member: MemberId, removal: Removal, action: ServerAction<HandOff>) -> impl IntoView {
     let step = page_data(move || (), move |_| handoff_step(bot, member));
     view! {
         <div class="handoff" role="group" aria-label="Hand off conversations" data-testid="handoff">

@@ -104,8 +104,8 @@ fn parse_scope(raw: Option<String>) -> Scope {
 }
 
 type ListResource = PageData<crate::domain::inbox::ConversationPage>;
-/// The open conversation, fetched with the page but decoded by the conversation view's chunk.
-pub(super) type ThreadResource = PageData<Option<Deferred<ThreadView>>>;
+/// The open conversation: fetched with the page, decoded by the conversation view's chunk.
+pub(super) type ThreadResource = PageData<Option<ThreadView>>;
 type SearchResource = PageData<Option<SearchResults>>;
 
 /// Every resource of the page is created here, at the top, never inside a suspended view: the
@@ -164,8 +164,8 @@ pub fn InboxPage() -> impl IntoView {
         },
         |(bot, q, status, scope, tags, _)| async move {
             match bot {
-                Some(_) if q.trim().is_empty() => Ok(None),
-                Some(bot) => inbox_search(bot, q, status, scope, Some(tags.encode())).await.map(Some),
+                Some(_) if q.trim().is_empty() => Ok(Deferred::none()),
+                Some(bot) => inbox_search(bot, q, status, scope, Some(tags.encode())).await.map(Deferred::some),
                 None => Err(AppError::NotFound),
             }
         },
@@ -179,8 +179,8 @@ pub fn InboxPage() -> impl IntoView {
         },
         |(bot, conversation, before, _)| async move {
             match (bot, conversation) {
-                (Some(bot), Some(conversation)) => inbox_thread(bot, conversation, before).await.map(Some),
-                _ => Ok(None),
+                (Some(bot), Some(conversation)) => inbox_thread(bot, conversation, before).await.map(Deferred::some),
+                _ => Ok(Deferred::none()),
             }
         },
     );

@@ -5,6 +5,7 @@ use super::widgets::{ActionError, Loaded, Loading, SimpleTopBar, page_data};
 use super::{session_action, use_session_actions};
 use crate::api::team::{AcceptInvitation, preview_invitation};
 use crate::domain::AppError;
+use crate::domain::deferred::Deferred;
 use crate::domain::views::{InvitationPreview, InvitationStatus};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -21,8 +22,8 @@ pub fn InvitePage() -> impl IntoView {
         move || token.get(),
         |token| async move {
             match preview_invitation(token).await {
-                Ok(preview) => Ok(Some(preview)),
-                Err(AppError::NotFound) => Ok(None),
+                Ok(preview) => Ok(preview.some()),
+                Err(AppError::NotFound) => Ok(Deferred::none()),
                 Err(other) => Err(other),
             }
         },

@@ -2,8 +2,8 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
-use super::handoff::{HandoffPanel, Removal, needs_handoff};
-use super::widgets::{ActionError, Loaded, encode_query, page_data};
+use super::handoff::{HandoffArgs, Removal, handoff_panel, needs_handoff};
+use super::widgets::{ActionError, Loaded, Loading, encode_query, page_data};
 use crate::api::team::{ChangeRole, HandOff, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
@@ -121,7 +121,12 @@ fn RowError(target: RowTarget, viewer: Actor, #[prop(optional)] bot: Option<BotI
                 RowTarget::Revoke(_) => None,
             };
             let step = (needs_handoff(&err) && bot.is_some()).then_some(removal).flatten().map(|(member, removal)| {
-                view! { <HandoffPanel bot=bot.unwrap_or(BotId(0)) member removal action=actions.hand_off /> }
+                let (bot, action) = (bot.unwrap_or(BotId(0)), actions.hand_off);
+                view! {
+                    <Suspense fallback=Loading>
+                        {Suspend::new(async move { handoff_panel(HandoffArgs { bot, member, removal, action }).await })}
+                    </Suspense>
+                }
             });
             view! { <p class="form-error row-error" role="alert">{text}</p> {step} }
         })
@@ -558,14 +563,17 @@ pub fn AuditPage() -> impl IntoView {
         move || (bot_id.get(), before.get()),
         |(bot, before)| async move {
             match bot {
-                Some(bot) => audit_log(bot, before).await.map(|page| (bot, page)),
+                Some(bot) => audit_log(bot, before).await,
                 None => Err(AppError::NotFound),
             }
         },
     );
     view! {
         <Title text="Audit log · Switchboard" />
-        <Loaded resource=page ok=|(bot, page)| view! { <AuditTab bot page /> } />
+        <Loaded
+            resource=page
+            ok=move |page| view! { <AuditTab bot=bot_id.get_untracked().unwrap_or(BotId(0)) page /> }
+        />
     }
 }
 

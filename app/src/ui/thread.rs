@@ -118,7 +118,7 @@ fn ThreadPane(
         <section class="thread" aria-label="Conversation">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match thread.await.and_then(|raw| raw.map(|raw| raw.decode()).transpose()) {
+                    match thread.await {
                         Ok(Some(view)) => view! { <Thread bot view actor state /> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),

@@ -1,7 +1,11 @@
 use crate::domain::AppError;
+use crate::domain::deferred::Deferred;
 use leptos::prelude::*;
 use leptos::server::codee::{Decoder, Encoder};
 use leptos_router::components::A;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
 
 /// Shows the message of the last failed submission of an action, if any.
 #[component]
@@ -138,27 +142,100 @@ impl<T: serde::de::DeserializeOwned> Decoder<T> for PageJson {
 }
 
 /// A page's data: loaded by a server function, rendered on the server, hydrated in the browser.
-pub type PageData<T> = Resource<Result<T, AppError>, PageJson>;
+/// Every page's data is held by one kind of resource, as the JSON it crossed the wire as, and
+/// decoded where it is read: resources are generic, and one per data type would compile the
+/// whole resource machinery into the bundle once per page type.
+pub struct PageData<T> {
+    raw: RawResource,
+    of: PhantomData<fn() -> T>,
+}
 
-/// Creates a page's data resource (`source` is tracked; `fetch` loads).
-#[track_caller]
+type RawResource = Resource<Result<Deferred<()>, AppError>, PageJson>;
+type RawFetch =
+    Arc<dyn Fn(SourceKey) -> Pin<Box<dyn Future<Output = Result<Deferred<()>, AppError>> + Send>> + Send + Sync>;
+
+impl<T> Clone for PageData<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for PageData<T> {}
+
+impl<T: serde::de::DeserializeOwned> PageData<T> {
+    pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
+        self.raw.get_untracked().map(decode)
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(raw: Result<Deferred<()>, AppError>) -> Result<T, AppError> {
+    raw.and_then(|json| json.retype::<T>().decode())
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> std::future::IntoFuture for PageData<T> {
+    type Output = Result<T, AppError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let raw = self.raw;
+        Box::pin(async move { decode(raw.await) })
+    }
+}
+
+/// What a page's data depends on (refetched when it changes), behind one type.
+#[derive(Clone)]
+struct SourceKey(Arc<dyn AnyKey>);
+
+trait AnyKey: Send + Sync {
+    fn as_any(&self) -> &dyn std::any::Any;
+    fn same(&self, other: &dyn AnyKey) -> bool;
+}
+
+impl<S: PartialEq + Send + Sync + 'static> AnyKey for S {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn same(&self, other: &dyn AnyKey) -> bool {
+        other.as_any().downcast_ref::<S>() == Some(self)
+    }
+}
+
+impl PartialEq for SourceKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same(&*other.0)
+    }
+}
+
+/// Creates a page's data resource (`source` is tracked; `fetch` loads, with a server function
+/// that answers `Deferred<T>`).
 pub fn page_data<T, S, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
     fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
 ) -> PageData<T>
 where
-    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    T: 'static,
     S: PartialEq + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    Fut: Future<Output = Result<Deferred<T>, AppError>> + Send + 'static,
 {
-    Resource::new_with_options(source, fetch, false)
+    let fetch: RawFetch = Arc::new(move |key: SourceKey| {
+        let source = key.0.as_any().downcast_ref::<S>().cloned().expect("keys come from this source");
+        let loading = fetch(source);
+        Box::pin(async move { loading.await.map(Deferred::retype) })
+    });
+    PageData { raw: raw_resource(Arc::new(move || SourceKey(Arc::new(source()))), fetch), of: PhantomData }
+}
+
+/// The one resource implementation behind every page's data.
+fn raw_resource(source: Arc<dyn Fn() -> SourceKey + Send + Sync>, fetch: RawFetch) -> RawResource {
+    Resource::new_with_options(move || source(), move |key| fetch(key), false)
 }
 
 /// Renders a page's resource: a loading line, then `ok(data)`, or the error's explanation.
 #[component]
 pub fn Loaded<T, V, F>(resource: PageData<T>, ok: F) -> impl IntoView
 where
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    T: serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,
     F: Fn(T) -> V + Clone + Send + Sync + 'static,
 {

@@ -72,6 +72,7 @@ conversation=$(curl -s -b "$jar" -H 'sec-fetch-site: same-origin' -H 'accept: ap
 echo "dashboard first loads in Chromium (brotli as served; budget 300 KB each, demo bot):"
 (cd end2end && node first-load.js "$base" "$jar" "bot list=/" "Inbox=/bots/$demo/inbox" \
   "Inbox, a conversation open=/bots/$demo/inbox?status=all&scope=all&c=$conversation" \
+  "Inbox, a search=/bots/$demo/inbox?status=all&scope=all&q=order" \
   "Team tab=/bots/$demo/team" "Teams=/bots/$demo/team/teams" "Audit log=/bots/$demo/team/audit" \
   "Channels=/bots/$demo/channels" "Add-ons=/bots/$demo/addons" "Contacts=/bots/$demo/inbox/contacts" "Assignment=/bots/$demo/team/assignment") | sed 's/^/  /'
 kill "$pid"; wait "$pid" 2>/dev/null || true

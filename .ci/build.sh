@@ -27,8 +27,10 @@ for module in "$staging"/pkg/*.wasm; do
     "$module" -o "$module"
 done
 # A first visit fetches the chunks of its page as one file, compressed as one stream (the
-# conversation view's pack leaves out what the Inbox's brings: it opens inside the Inbox).
-target/wasm-split/release/switchboard-wasm-split pack "$staging/pkg" thread_pane=__inbox_route_view
+# conversation view's and the search results' packs leave out what the Inbox's brings: they
+# open inside the Inbox).
+target/wasm-split/release/switchboard-wasm-split pack "$staging/pkg" \
+  thread_pane=__inbox_route_view search_results=__inbox_route_view
 # The JS glue and the chunk loader are generated readable; every page loads both.
 for script in "$staging/pkg/switchboard.js" "$staging"/pkg/__wasm_split.*.js; do
   end2end/node_modules/.bin/terser "$script" --module --compress --mangle -o "$script"

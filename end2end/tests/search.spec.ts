@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { demoInbox } from './support';
+import { demoInbox, hydrated } from './support';
 
 test('an agent searches a word the customer wrote and lands on the message, highlighted', async ({ page }) => {
   await demoInbox(page, 'Sol Searcher');
@@ -12,6 +12,7 @@ test('an agent searches a word the customer wrote and lands on the message, high
   await expect(result).toBeVisible();
   await expect(result.locator('mark')).toHaveText(['twice', 'subscription']);
   await expect(page.getByTestId('search-count')).toHaveText('1 conversation');
+  const searchLink = page.url();
 
   await result.getByRole('link').click();
   await expect(page).toHaveURL(/m=\d+/);
@@ -24,4 +25,11 @@ test('an agent searches a word the customer wrote and lands on the message, high
   await expect(page.getByTestId('search-error')).toContainText('Close the quote');
   await search.fill('');
   await expect(page.locator('.row', { hasText: 'Carla Gómez' }).first()).toBeVisible();
+
+  // A link to a search opens on its results (rendered by the server, then live in the browser).
+  await page.goto(searchLink);
+  await hydrated(page);
+  await expect(page.getByTestId('search-count')).toHaveText('1 conversation');
+  await result.getByRole('link').click();
+  await expect(found).toContainText('I was charged twice for my subscription this month.');
 });

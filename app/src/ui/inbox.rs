@@ -15,6 +15,8 @@ use crate::domain::search::SearchResults;
 use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::views::BotMembership;
 use crate::domain::{AppError, BotId};
+#[cfg(not(test))]
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -88,6 +90,12 @@ pub(super) fn opens_on_conversation(query: &str) -> bool {
         .trim_start_matches('?')
         .split('&')
         .any(|pair| pair.strip_prefix("c=").is_some_and(|id| id.parse::<i64>().is_ok()))
+}
+
+#[cfg(any(feature = "hydrate", test))]
+/// Whether an Inbox URL's query (`?q=late%20order`) opens on a search.
+pub(super) fn opens_on_search(query: &str) -> bool {
+    query.trim_start_matches('?').split('&').any(|pair| pair.strip_prefix("q=").is_some_and(|q| !q.is_empty()))
 }
 
 fn parse_scope(raw: Option<String>) -> Scope {
@@ -353,13 +361,9 @@ fn ConversationList(bot: BotId, state: Memo<InboxQuery>, page: ListResource, sea
             </nav>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match search.await {
-                        Ok(Some(found)) => return view! { <SearchResultsList bot state found /> }.into_any(),
-                        Ok(None) => {}
-                        Err(error) => {
-                            return view! { <p class="form-error" role="alert" data-testid="search-error">{error.to_string()}</p> }
-                                .into_any()
-                        }
+                    // Results have a chunk of their own: most visits never search.
+                    if !state.get().q.trim().is_empty() {
+                        return search_results(SearchResultsArgs { bot, state, search }).await;
                     }
                     match page.await {
                         Ok(page) => {
@@ -436,6 +440,45 @@ fn SearchBox(bot: BotId, state: Memo<InboxQuery>) -> impl IntoView {
             />
         </form>
     }
+}
+
+/// What the list passes to the search results (all cheap handles).
+pub struct SearchResultsArgs {
+    bot: BotId,
+    state: Memo<InboxQuery>,
+    search: SearchResource,
+}
+
+/// The search results, behind their own chunk. Its generated `__preload_search_results`
+/// fetches the chunk: `ui::load_chunks_in_view` does so before a page that opens on a search
+/// hydrates.
+#[cfg(not(test))]
+#[lazy]
+pub fn search_results(args: SearchResultsArgs) -> AnyView {
+    build_search_results(args)
+}
+
+/// Unit-test builds have no chunk loader to import (wasm-bindgen-test runs one module).
+#[cfg(test)]
+pub async fn search_results(args: SearchResultsArgs) -> AnyView {
+    build_search_results(args)
+}
+
+fn build_search_results(args: SearchResultsArgs) -> AnyView {
+    let SearchResultsArgs { bot, state, search } = args;
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match search.await {
+                    Ok(Some(found)) => view! { <SearchResultsList bot state found /> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <p class="form-error" role="alert" data-testid="search-error">{error.to_string()}</p> }
+                        .into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
 }
 
 /// Search results: each conversation once, with the match highlighted. The snippet arrives as
@@ -619,6 +662,9 @@ mod tests {
         assert!(!opens_on_conversation("?status=all&q=c%3D1"));
         assert!(!opens_on_conversation("?cc=1&c=x"));
         assert!(!opens_on_conversation(""));
+        assert!(opens_on_search("?status=all&q=late%20order"));
+        assert!(!opens_on_search("?status=all&q=&c=2"));
+        assert!(!opens_on_search("?qq=1"));
         assert_eq!(parse_scope(Some("bogus".into())), Scope::Everyone);
     }
 }

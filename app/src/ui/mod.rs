@@ -178,13 +178,18 @@ lazy_page!(AddonsRoute, addons::AddonsPage);
 
 /// Code the page in view needs before it can hydrate beyond its route's chunk, loaded before
 /// hydration starts: a page opened on a conversation needs the conversation view's chunk (the
-/// server rendered the conversation, and hydration must find its code in place).
+/// server rendered the conversation, and hydration must find its code in place), and one
+/// opened on a search, the results' chunk.
 // Not in unit-test builds: the chunk loader exists only in the split bundle.
 #[cfg(all(feature = "hydrate", not(test)))]
 pub async fn load_chunks_in_view() {
     let location = window().location();
     let path = location.pathname().unwrap_or_default();
-    if path.ends_with("/inbox") && inbox::opens_on_conversation(&location.search().unwrap_or_default()) {
+    let query = location.search().unwrap_or_default();
+    if path.ends_with("/inbox") && inbox::opens_on_conversation(&query) {
         thread::__preload_thread_pane().await;
+    }
+    if path.ends_with("/inbox") && inbox::opens_on_search(&query) {
+        inbox::__preload_search_results().await;
     }
 }

@@ -16,7 +16,11 @@ pub struct Deferred<T> {
 
 impl<T: Serialize> Deferred<T> {
     pub fn new(value: &T) -> Result<Self, AppError> {
-        let json = serde_json::value::to_raw_value(value).map_err(|_| AppError::Internal)?;
+        let json = serde_json::value::to_raw_value(value).map_err(|_error| {
+            #[cfg(feature = "ssr")]
+            tracing::error!(error = %_error, "page data could not be encoded");
+            AppError::Internal
+        })?;
         Ok(Self { json, of: PhantomData })
     }
 }

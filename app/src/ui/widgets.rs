@@ -253,3 +253,18 @@ where
         </Transition>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_data_refetches_exactly_when_its_source_changes() {
+        let key = |value: (Option<i64>, u64)| SourceKey(Arc::new(value));
+        assert!(key((Some(1), 0)) == key((Some(1), 0)));
+        assert!(key((Some(1), 0)) != key((Some(1), 1)));
+        assert!(key((Some(1), 0)) != key((None, 0)));
+        // Sources of different types are never the same, whatever their values.
+        assert!(SourceKey(Arc::new(1i64)) != SourceKey(Arc::new(1u64)));
+    }
+}

@@ -37,6 +37,14 @@ impl<T> Deferred<T> {
     }
 }
 
+impl Deferred<()> {
+    /// JSON text as it arrived (checked to be JSON, not decoded).
+    pub fn from_json(json: String) -> Result<Self, AppError> {
+        let json = RawValue::from_string(json).map_err(|_| AppError::Internal)?;
+        Ok(Self { json, of: PhantomData })
+    }
+}
+
 impl<T> Deferred<Option<T>> {
     pub fn none() -> Self {
         Self { json: RawValue::from_string("null".into()).expect("null is JSON"), of: PhantomData }

@@ -1,9 +1,10 @@
 //! The handoff step in the Team tab: when a seat, a member or a seat-holding role is removed
 //! from someone who holds open conversations, this lists them and sends them on — all to one
 //! target or each to its own — with an optional note, in the same action as the removal.
+use super::form_action::FormAction;
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, page_data};
-use crate::api::team::{HandOff, handoff_step};
+use crate::api::team::handoff_step;
 use crate::domain::handoff::{HANDOFF_NOTE_MAX, Handoff, HandoffItem, HandoffOption, HandoffStep, HandoffTarget};
 use crate::domain::ids::MemberId;
 use crate::domain::{AppError, BotId, Role};
@@ -52,7 +53,7 @@ pub struct HandoffArgs {
     pub bot: BotId,
     pub member: MemberId,
     pub removal: Removal,
-    pub action: ServerAction<HandOff>,
+    pub action: FormAction,
 }
 
 /// The handoff step, behind its own chunk: it only ever appears after a removal was refused,
@@ -75,7 +76,7 @@ fn build_handoff_panel(args: HandoffArgs) -> AnyView {
 }
 
 #[component]
-fn HandoffPanel(bot: BotId, member: MemberId, removal: Removal, action: ServerAction<HandOff>) -> impl IntoView {
+fn HandoffPanel(bot: BotId, member: MemberId, removal: Removal, action: FormAction) -> impl IntoView {
     let step = page_data(move || (), move |_| handoff_step(bot, member));
     view! {
         <div class="handoff" role="group" aria-label="Hand off conversations" data-testid="handoff">
@@ -85,7 +86,7 @@ fn HandoffPanel(bot: BotId, member: MemberId, removal: Removal, action: ServerAc
 }
 
 #[component]
-fn HandoffForm(bot: BotId, step: HandoffStep, removal: Removal, action: ServerAction<HandOff>) -> impl IntoView {
+fn HandoffForm(bot: BotId, step: HandoffStep, removal: Removal, action: FormAction) -> impl IntoView {
     let first = step.options.first().map(|o| target_code(o.target)).unwrap_or_default();
     let all = RwSignal::new(first);
     let note = RwSignal::new(String::new());
@@ -118,13 +119,12 @@ fn HandoffForm(bot: BotId, step: HandoffStep, removal: Removal, action: ServerAc
         <p><strong>{heading}</strong></p>
         <form on:submit=move |ev| {
             ev.prevent_default();
-            action.dispatch(HandOff {
-                bot_id: bot,
-                member_id: member,
-                what: removal.what.to_string(),
-                role: removal.role,
-                plan: plan().to_json(),
-            });
+            let (bot, member, plan) = (bot.to_string(), member.to_string(), plan().to_json());
+            let mut fields = vec![("bot_id", bot.as_str()), ("member_id", &member), ("what", removal.what), ("plan", &plan)];
+            if let Some(role) = removal.role {
+                fields.push(("role", role.code()));
+            }
+            action.dispatch(&fields);
         }>
             <label>
                 "All to "

@@ -6,6 +6,7 @@ mod auth;
 mod bot;
 mod channels;
 mod contacts;
+mod form_action;
 mod handoff;
 mod home;
 mod inbox;

@@ -1,5 +1,6 @@
 //! The customer profile beside a conversation: identity, details (custom attributes, edited
 //! by seat holders, read-only for everyone else) and their past conversations.
+use super::form_action::{FormAction, PostForm};
 use super::team::format_time;
 use super::widgets::ActionError;
 use crate::api::inbox::InboxContactAttribute;
@@ -7,7 +8,6 @@ use crate::domain::BotId;
 use crate::domain::contacts::{ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, ContactProfile, PastConversation};
 use crate::domain::ids::ConversationId;
 use crate::domain::inbox::ConversationStatus;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -49,7 +49,7 @@ pub fn ProfilePanel(
     profile: ContactProfile,
     allowed: Result<(), String>,
 ) -> impl IntoView {
-    let save = ServerAction::<InboxContactAttribute>::new();
+    let save = FormAction::of::<InboxContactAttribute>();
     let can_edit = allowed.is_ok();
     let identity = format!("{} · {}", profile.channel_name, profile.channel_identity);
     let seen =
@@ -81,13 +81,13 @@ pub fn ProfilePanel(
                         <dd>
                             {attribute.value.clone()}
                             {can_edit.then(|| view! {
-                                <ActionForm action=save attr:class="inline">
+                                <PostForm action=save attr:class="inline">
                                     <input type="hidden" name="bot_id" value=bot.to_string() />
                                     <input type="hidden" name="conversation_id" value=conversation.to_string() />
                                     <input type="hidden" name="key" value=key.clone() />
                                     <input type="hidden" name="value" value="" />
                                     <button type="submit" class="tag-remove" aria-label=remove_label.clone() title=remove_label>"×"</button>
-                                </ActionForm>
+                                </PostForm>
                             })}
                         </dd>
                     }
@@ -95,13 +95,13 @@ pub fn ProfilePanel(
             </dl>
             {match allowed {
                 Ok(()) => view! {
-                    <ActionForm action=save attr:class="inline attribute-form">
+                    <PostForm action=save attr:class="inline attribute-form">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="conversation_id" value=conversation.to_string() />
                         <input name="key" required maxlength=ATTRIBUTE_KEY_MAX.to_string() placeholder="Detail (e.g. Plan)" aria-label="Detail name" />
                         <input name="value" required maxlength=ATTRIBUTE_VALUE_MAX.to_string() placeholder="Value" aria-label="Detail value" />
                         <button type="submit" class="small secondary">"Save detail"</button>
-                    </ActionForm>
+                    </PostForm>
                 }
                 .into_any(),
                 Err(reason) => view! { <p class="muted small-note" data-testid="profile-reason">{reason}</p> }.into_any(),

@@ -1,13 +1,13 @@
 //! Tags in the UI: the coloured chip, the tag editor of a conversation (type a new name to
 //! create one), and the Inbox's Tags page (create, rename, recolour, merge, delete).
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::tags::{ApplyTag, CreateTag, DeleteTag, EditTag, MergeTags, Untag, tags_overview};
 use crate::domain::ids::{ConversationId, TagId};
 use crate::domain::tags::{TAG_NAME_MAX, TagColor, TagUsage, TagView, TagsView};
 use crate::domain::text::count;
 use crate::domain::{AppError, BotId};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -29,8 +29,8 @@ pub fn ConversationTags(
     offered: Vec<TagView>,
     allowed: Result<(), String>,
 ) -> impl IntoView {
-    let apply = ServerAction::<ApplyTag>::new();
-    let untag = ServerAction::<Untag>::new();
+    let apply = FormAction::of::<ApplyTag>();
+    let untag = FormAction::of::<Untag>();
     let list_id = format!("tag-options-{conversation}");
     let on: Vec<TagId> = tags.iter().map(|t| t.id).collect();
     let offered: Vec<TagView> = offered.into_iter().filter(|t| !on.contains(&t.id)).collect();
@@ -44,19 +44,19 @@ pub fn ConversationTags(
                     <span class="tag-with-remove">
                         <TagChip tag />
                         {can_edit.then(|| view! {
-                            <ActionForm action=untag attr:class="inline">
+                            <PostForm action=untag attr:class="inline">
                                 <input type="hidden" name="bot_id" value=bot.to_string() />
                                 <input type="hidden" name="conversation_id" value=conversation.to_string() />
                                 <input type="hidden" name="tag_id" value=id.to_string() />
                                 <button type="submit" class="tag-remove" aria-label=remove_label.clone() title=remove_label>"×"</button>
-                            </ActionForm>
+                            </PostForm>
                         })}
                     </span>
                 }
             }).collect_view()}
             {match allowed {
                 Ok(()) => view! {
-                    <ActionForm action=apply attr:class="inline add-tag">
+                    <PostForm action=apply attr:class="inline add-tag">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="conversation_id" value=conversation.to_string() />
                         <input name="name" list=list_id.clone() required maxlength=TAG_NAME_MAX.to_string()
@@ -65,7 +65,7 @@ pub fn ConversationTags(
                             {offered.into_iter().map(|t| view! { <option value=t.name /> }).collect_view()}
                         </datalist>
                         <button type="submit" class="small secondary">"Tag"</button>
-                    </ActionForm>
+                    </PostForm>
                 }
                 .into_any(),
                 Err(reason) => view! {
@@ -82,10 +82,10 @@ pub fn ConversationTags(
 
 #[derive(Clone, Copy)]
 struct TagsActions {
-    create: ServerAction<CreateTag>,
-    edit: ServerAction<EditTag>,
-    merge: ServerAction<MergeTags>,
-    delete: ServerAction<DeleteTag>,
+    create: FormAction,
+    edit: FormAction,
+    merge: FormAction,
+    delete: FormAction,
 }
 
 /// Inbox › Tags.
@@ -93,10 +93,10 @@ struct TagsActions {
 pub fn TagsPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let actions = TagsActions {
-        create: ServerAction::new(),
-        edit: ServerAction::new(),
-        merge: ServerAction::new(),
-        delete: ServerAction::new(),
+        create: FormAction::of::<CreateTag>(),
+        edit: FormAction::of::<EditTag>(),
+        merge: FormAction::of::<MergeTags>(),
+        delete: FormAction::of::<DeleteTag>(),
     };
     provide_context(actions);
     let data = page_data(
@@ -147,13 +147,13 @@ fn Tags(bot: BotId, data: super::widgets::PageData<TagsView>) -> impl IntoView {
                         </tbody>
                     </table>
                     {can_edit.then(|| view! {
-                        <ActionForm action=actions.create attr:class="inline-form">
+                        <PostForm action=actions.create attr:class="inline-form">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <label>"New tag" <input name="name" required maxlength=TAG_NAME_MAX.to_string() placeholder="e.g. Refund" /></label>
                             <ColorSelect selected=None />
                             <ActionError value=actions.create.value() />
                             <button type="submit">"Create tag"</button>
-                        </ActionForm>
+                        </PostForm>
                     })}
                 }
             } />
@@ -200,33 +200,33 @@ fn TagRow(bot: BotId, usage: TagUsage, all: Vec<TagView>, can_edit: bool) -> imp
             <td>{uses}</td>
             {can_edit.then(move || view! {
                 <td class="tag-changes">
-                    <ActionForm action=actions.edit attr:class="inline">
+                    <PostForm action=actions.edit attr:class="inline">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="tag_id" value=id.to_string() />
                         <input name="name" value=name required maxlength=TAG_NAME_MAX.to_string() aria-label=name_label />
                         <ColorSelect selected=Some(color) />
                         <button type="submit" class="small">"Save"</button>
-                    </ActionForm>
+                    </PostForm>
                     {(!others.is_empty()).then(|| view! {
-                        <ActionForm action=actions.merge attr:class="inline">
+                        <PostForm action=actions.merge attr:class="inline">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <input type="hidden" name="tag_id" value=id.to_string() />
                             <select name="into" aria-label=merge_label>
                                 {others.iter().map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
                             </select>
                             <button type="submit" class="small secondary">"Merge into"</button>
-                        </ActionForm>
+                        </PostForm>
                     })}
                     {move || if confirming.get() {
                         view! {
                             <span class="confirm" role="alertdialog" aria-label="Confirm delete">
                                 <span>{confirm_text.clone()}</span>
-                                <ActionForm action=actions.delete attr:class="inline">
+                                <PostForm action=actions.delete attr:class="inline">
                                     <input type="hidden" name="bot_id" value=bot.to_string() />
                                     <input type="hidden" name="tag_id" value=id.to_string() />
                                     <input type="hidden" name="conversations" value=usage.conversations.to_string() />
                                     <button type="submit" class="small danger">"Delete"</button>
-                                </ActionForm>
+                                </PostForm>
                                 <button type="button" class="small secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
                             </span>
                         }

@@ -2,15 +2,17 @@
 //! help table and the Audit log tab. Every control asks the shared policy whether the viewer
 //! may use it and, if not, shows the reason instead of silently doing nothing.
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::handoff::{HandoffArgs, Removal, handoff_panel, needs_handoff};
 use super::widgets::{ActionError, Loaded, Loading, encode_query, page_data};
 use crate::api::team::{ChangeRole, HandOff, Invite, RemoveMember, RevokeInvitation, SetSeat, audit_log, team};
 use crate::domain::plan::SeatUsage;
 use crate::domain::policy::{self, Actor, Denied};
 use crate::domain::role::Permission;
-use crate::domain::views::{AuditPage as AuditEntries, InvitationView, MemberPage, MemberRow, TeamView};
+use crate::domain::views::{
+    AuditPage as AuditEntries, InvitationCreated, InvitationView, MemberPage, MemberRow, TeamView,
+};
 use crate::domain::{AppError, BotId, MemberId, Role};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -32,12 +34,12 @@ pub fn TeamTabs(bot: BotId) -> impl IntoView {
 
 #[derive(Clone, Copy)]
 struct TeamActions {
-    set_seat: ServerAction<SetSeat>,
-    change_role: ServerAction<ChangeRole>,
-    remove: ServerAction<RemoveMember>,
-    invite: ServerAction<Invite>,
-    revoke: ServerAction<RevokeInvitation>,
-    hand_off: ServerAction<HandOff>,
+    set_seat: FormAction,
+    change_role: FormAction,
+    remove: FormAction,
+    invite: FormAction,
+    revoke: FormAction,
+    hand_off: FormAction,
     /// The role the last role change asked for (the handoff step repeats it).
     last_role: RwSignal<Option<Role>>,
     /// The row the most recent row action was sent for, so its error shows in that row. Kept
@@ -55,33 +57,34 @@ enum RowTarget {
 }
 
 impl TeamActions {
-    /// Records each dispatched row action's target (the input is only set while it runs).
+    /// Records each dispatched row action's target (from the fields it sent).
     fn track_targets(self) {
+        let member = |action: FormAction| action.sent_field("member_id").and_then(|m| m.parse::<MemberId>().ok());
         Effect::new(move |_| {
-            if let Some(input) = self.set_seat.input().get() {
-                self.last_target.set(Some(RowTarget::Seat(input.member_id)));
+            if let Some(member) = member(self.set_seat) {
+                self.last_target.set(Some(RowTarget::Seat(member)));
             }
         });
         Effect::new(move |_| {
-            if let Some(input) = self.change_role.input().get() {
-                self.last_target.set(Some(RowTarget::Role(input.member_id)));
-                self.last_role.set(Some(input.role));
+            if let Some(member) = member(self.change_role) {
+                self.last_target.set(Some(RowTarget::Role(member)));
+                self.last_role.set(self.change_role.sent_field("role").and_then(|r| r.parse::<Role>().ok()));
             }
         });
         Effect::new(move |_| {
-            if let Some(input) = self.remove.input().get() {
-                self.last_target.set(Some(RowTarget::Remove(input.member_id)));
+            if let Some(member) = member(self.remove) {
+                self.last_target.set(Some(RowTarget::Remove(member)));
             }
         });
         // A completed handoff settles the refusal it answered.
         Effect::new(move |_| {
-            if matches!(self.hand_off.value().get(), Some(Ok(()))) {
+            if matches!(self.hand_off.value().get(), Some(Ok(_))) {
                 self.last_target.set(None);
             }
         });
         Effect::new(move |_| {
-            if let Some(input) = self.revoke.input().get() {
-                self.last_target.set(Some(RowTarget::Revoke(input.invitation_id)));
+            if let Some(invitation) = self.revoke.sent_field("invitation_id").and_then(|i| i.parse::<i64>().ok()) {
+                self.last_target.set(Some(RowTarget::Revoke(invitation)));
             }
         });
     }
@@ -91,13 +94,13 @@ impl TeamActions {
         if self.last_target.get() != Some(target) {
             return None;
         }
-        let result = match target {
-            RowTarget::Seat(_) => self.set_seat.value().get().map(|r| r.map(drop)),
-            RowTarget::Role(_) => self.change_role.value().get(),
-            RowTarget::Remove(_) => self.remove.value().get(),
-            RowTarget::Revoke(_) => self.revoke.value().get(),
+        let action = match target {
+            RowTarget::Seat(_) => self.set_seat,
+            RowTarget::Role(_) => self.change_role,
+            RowTarget::Remove(_) => self.remove,
+            RowTarget::Revoke(_) => self.revoke,
         };
-        result.and_then(Result::err)
+        action.value().get().and_then(Result::err)
     }
 }
 
@@ -137,12 +140,12 @@ fn RowError(target: RowTarget, viewer: Actor, #[prop(optional)] bot: Option<BotI
 pub fn TeamPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let actions = TeamActions {
-        set_seat: ServerAction::new(),
-        change_role: ServerAction::new(),
-        remove: ServerAction::new(),
-        invite: ServerAction::new(),
-        revoke: ServerAction::new(),
-        hand_off: ServerAction::new(),
+        set_seat: FormAction::of::<SetSeat>(),
+        change_role: FormAction::of::<ChangeRole>(),
+        remove: FormAction::of::<RemoveMember>(),
+        invite: FormAction::of::<Invite>(),
+        revoke: FormAction::of::<RevokeInvitation>(),
+        hand_off: FormAction::of::<HandOff>(),
         last_role: RwSignal::new(None),
         last_target: RwSignal::new(None),
     };
@@ -319,7 +322,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
             <td>
                 {if can_change {
                     view! {
-                        <ActionForm action=actions.change_role attr:class="inline role-form">
+                        <PostForm action=actions.change_role attr:class="inline role-form">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <input type="hidden" name="member_id" value=member_id.to_string() />
                             <select name="role" aria-label=role_label>
@@ -335,7 +338,7 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                                     .collect_view()}
                             </select>
                             <button type="submit" class="small secondary">"Change"</button>
-                        </ActionForm>
+                        </PostForm>
                     }
                         .into_any()
                 } else {
@@ -351,12 +354,12 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                 }}
                 {match seat_decision {
                     Ok(()) => view! {
-                        <ActionForm action=actions.set_seat attr:class="inline">
+                        <PostForm action=actions.set_seat attr:class="inline">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <input type="hidden" name="member_id" value=member_id.to_string() />
                             <input type="hidden" name="enable" value=enable.to_string() />
                             <button type="submit" class="small">{seat_label}</button>
-                        </ActionForm>
+                        </PostForm>
                     }
                     .into_any(),
                     Err(denied) => view! {
@@ -381,11 +384,11 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
                             <summary class="button small danger">"Remove"</summary>
                             <div class="confirm-box" role="group" aria-label=remove_label>
                                 <p>{remove_question}</p>
-                                <ActionForm action=actions.remove attr:class="inline">
+                                <PostForm action=actions.remove attr:class="inline">
                                     <input type="hidden" name="bot_id" value=bot.to_string() />
                                     <input type="hidden" name="member_id" value=member_id.to_string() />
                                     <button type="submit" class="small danger">{remove_yes}</button>
-                                </ActionForm>
+                                </PostForm>
                             </div>
                         </details>
                     }
@@ -414,7 +417,7 @@ fn InviteSection(
     let grantable: Vec<Role> =
         Role::ALL.into_iter().filter(|r| policy::can_grant_role(Some(&viewer), *r).is_ok()).collect();
     let created = move || {
-        actions.invite.value().get().and_then(Result::ok).map(|created| {
+        actions.invite.output::<InvitationCreated>().map(|created| {
             let link = absolute_url(&created.path);
             view! {
                 <div class="invite-created" role="status">
@@ -440,7 +443,7 @@ fn InviteSection(
             Ok(()) => view! {
                 <details class="invite-form">
                     <summary class="button">"+ Assign new team member"</summary>
-                    <ActionForm action=actions.invite attr:class="inline-form">
+                    <PostForm action=actions.invite attr:class="inline-form">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <label>"Invitee email" <input type="email" name="email" required /></label>
                         <label>
@@ -458,7 +461,7 @@ fn InviteSection(
                         </label>
                         <ActionError value=actions.invite.value() />
                         <button type="submit">"Create invitation link"</button>
-                    </ActionForm>
+                    </PostForm>
                 </details>
             }
             .into_any(),
@@ -494,11 +497,11 @@ fn InviteSection(
                                         <td>{format_time(inv.expires_at_ms)}</td>
                                         <td>
                                             {can_revoke.then(|| view! {
-                                                <ActionForm action=actions.revoke attr:class="inline">
+                                                <PostForm action=actions.revoke attr:class="inline">
                                                     <input type="hidden" name="bot_id" value=bot.to_string() />
                                                     <input type="hidden" name="invitation_id" value=inv.id.to_string() />
                                                     <button type="submit" class="small secondary">"Revoke"</button>
-                                                </ActionForm>
+                                                </PostForm>
                                             })}
                                             <RowError target=RowTarget::Revoke(inv.id) viewer />
                                         </td>

@@ -2,6 +2,7 @@
 //! the contact's profile and the reply box. Its code is a chunk of its own, fetched when a
 //! conversation is opened (and before hydration when a visit starts on one): the list alone is
 //! what an Inbox first load carries.
+use super::form_action::{FormAction, PostForm};
 use super::inbox::{InboxQuery, Live, ThreadResource, now_ms};
 use super::media::{AttachButton, AttachmentPreview, UploadStatus};
 use super::profile::ProfilePanel;
@@ -17,7 +18,6 @@ use crate::domain::BotId;
 use crate::domain::ids::ConversationId;
 use crate::domain::inbox::{ConversationStatus, Delivery, MessageKind, MessageView, ThreadView};
 use crate::domain::policy::{self, Actor, InboxAction};
-use leptos::form::ActionForm;
 #[cfg(not(test))]
 use leptos::lazy;
 use leptos::prelude::*;
@@ -77,16 +77,16 @@ fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Ve
 
 #[derive(Clone, Copy)]
 struct ThreadActions {
-    reply: ServerAction<InboxReply>,
-    note: ServerAction<InboxNote>,
-    close: ServerAction<InboxClose>,
-    ban: ServerAction<InboxBan>,
-    pause: ServerAction<InboxPauseBot>,
-    assign: ServerAction<InboxAssign>,
-    assign_team: ServerAction<InboxAssignTeam>,
-    auto_assign: ServerAction<AutoAssign>,
-    retry: ServerAction<InboxRetryDelivery>,
-    typing: ServerAction<InboxTyping>,
+    reply: FormAction,
+    note: FormAction,
+    close: FormAction,
+    ban: FormAction,
+    pause: FormAction,
+    assign: FormAction,
+    assign_team: FormAction,
+    auto_assign: FormAction,
+    retry: FormAction,
+    typing: FormAction,
 }
 
 #[component]
@@ -98,16 +98,16 @@ fn ThreadPane(
     thread: ThreadResource,
 ) -> impl IntoView {
     let actions = ThreadActions {
-        reply: ServerAction::new(),
-        note: ServerAction::new(),
-        close: ServerAction::new(),
-        ban: ServerAction::new(),
-        pause: ServerAction::new(),
-        assign: ServerAction::new(),
-        assign_team: ServerAction::new(),
-        auto_assign: ServerAction::new(),
-        retry: ServerAction::new(),
-        typing: ServerAction::new(),
+        reply: FormAction::of::<InboxReply>(),
+        note: FormAction::of::<InboxNote>(),
+        close: FormAction::of::<InboxClose>(),
+        ban: FormAction::of::<InboxBan>(),
+        pause: FormAction::of::<InboxPauseBot>(),
+        assign: FormAction::of::<InboxAssign>(),
+        assign_team: FormAction::of::<InboxAssignTeam>(),
+        auto_assign: FormAction::of::<AutoAssign>(),
+        retry: FormAction::of::<InboxRetryDelivery>(),
+        typing: FormAction::of::<InboxTyping>(),
     };
     provide_context(actions);
     provide_context(super::profile::ProfileOpen(RwSignal::new(false)));
@@ -229,36 +229,40 @@ fn Message(bot: BotId, message: MessageView, actor: Actor, #[prop(optional)] fou
             <span class="when">{format_time(message.created_at_ms)}</span>
             {delivery.map(|(code, text)| view! { <span class=format!("delivery {code}")>{text}</span> })}
             {can_retry.then(|| view! {
-                <ActionForm action=actions.retry attr:class="inline">
+                <PostForm action=actions.retry attr:class="inline">
                     <input type="hidden" name="bot_id" value=bot.to_string() />
                     <input type="hidden" name="message_id" value=id.to_string() />
                     <button type="submit" class="small secondary">"Retry"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </li>
     }
 }
 
-/// One toggle action as a form: enabled only if the policy allows it, else disabled with the
-/// reason. (A macro: `ActionForm`'s bounds are per server function.)
-macro_rules! toggle_form {
-    ($action:expr, $allowed:expr, $bot:expr, $conversation:expr, $field:literal, $value:expr, $label:expr) => {
-        match $allowed {
-            Ok(()) => view! {
-                <ActionForm action=$action attr:class="inline">
-                    <input type="hidden" name="bot_id" value=$bot.to_string() />
-                    <input type="hidden" name="conversation_id" value=$conversation.to_string() />
-                    <input type="hidden" name=$field value=($value).to_string() />
-                    <button type="submit" class="small secondary">{$label}</button>
-                </ActionForm>
-            }
-            .into_any(),
-            Err(reason) => view! {
-                <button type="button" class="small secondary" disabled=true title=reason>{$label}</button>
-            }
-            .into_any(),
+/// One toggle action as a form (`field` = `value`): enabled only if the policy allows it, else
+/// disabled with the reason.
+fn toggle_form(
+    action: FormAction,
+    allowed: Result<(), String>,
+    (bot, conversation): (BotId, ConversationId),
+    (field, value): (&'static str, bool),
+    label: &'static str,
+) -> AnyView {
+    match allowed {
+        Ok(()) => view! {
+            <PostForm action attr:class="inline">
+                <input type="hidden" name="bot_id" value=bot.to_string() />
+                <input type="hidden" name="conversation_id" value=conversation.to_string() />
+                <input type="hidden" name=field value=value.to_string() />
+                <button type="submit" class="small secondary">{label}</button>
+            </PostForm>
         }
-    };
+        .into_any(),
+        Err(reason) => view! {
+            <button type="button" class="small secondary" disabled=true title=reason>{label}</button>
+        }
+        .into_any(),
+    }
 }
 
 #[component]
@@ -273,15 +277,15 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
     let team = s.team.as_ref().map(|(id, _)| *id);
     view! {
         <div class="toolbar" role="group" aria-label="Conversation actions">
-            {toggle_form!(actions.close, allowed(InboxAction::Resolve), bot, conversation, "closed", !closed,
+            {toggle_form(actions.close, allowed(InboxAction::Resolve), (bot, conversation), ("closed", !closed),
                 if closed { "Reopen" } else { "Close" })}
-            {toggle_form!(actions.pause, allowed(InboxAction::PauseBot), bot, conversation, "paused", !s.bot_paused,
+            {toggle_form(actions.pause, allowed(InboxAction::PauseBot), (bot, conversation), ("paused", !s.bot_paused),
                 if s.bot_paused { "Hand back to the bot" } else { "Pause bot" })}
-            {toggle_form!(actions.ban, allowed(InboxAction::Ban), bot, conversation, "banned", !s.banned,
+            {toggle_form(actions.ban, allowed(InboxAction::Ban), (bot, conversation), ("banned", !s.banned),
                 if s.banned { "Unban contact" } else { "Ban contact" })}
             {match assign_allowed.clone() {
                 Ok(()) => view! {
-                    <ActionForm action=actions.assign attr:class="inline assign">
+                    <PostForm action=actions.assign attr:class="inline assign">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="conversation_id" value=conversation.to_string() />
                         <select name="member_id" aria-label="Assign to">
@@ -293,8 +297,8 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
                             }).collect_view()}
                         </select>
                         <button type="submit" class="small">"Assign"</button>
-                    </ActionForm>
-                    <ActionForm action=actions.assign_team attr:class="inline assign">
+                    </PostForm>
+                    <PostForm action=actions.assign_team attr:class="inline assign">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="conversation_id" value=conversation.to_string() />
                         <select name="team_id" aria-label="Assign to team">
@@ -304,13 +308,13 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
                             }).collect_view()}
                         </select>
                         <button type="submit" class="small">"Assign team"</button>
-                    </ActionForm>
+                    </PostForm>
                     {assignee.is_none().then(|| view! {
-                        <ActionForm action=actions.auto_assign attr:class="inline">
+                        <PostForm action=actions.auto_assign attr:class="inline">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <input type="hidden" name="conversation_id" value=conversation.to_string() />
                             <button type="submit" class="small secondary">"Auto assign"</button>
-                        </ActionForm>
+                        </PostForm>
                     })}
                 }
                 .into_any(),
@@ -362,11 +366,9 @@ fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl Into
         }
         let k = key.get_untracked().unwrap_or_else(new_key);
         key.set(Some(k.clone()));
-        if note_mode.get_untracked() {
-            actions.note.dispatch(InboxNote { bot_id: bot, conversation_id: conversation, body, key: k });
-        } else {
-            actions.reply.dispatch(InboxReply { bot_id: bot, conversation_id: conversation, body, key: k });
-        }
+        let action = if note_mode.get_untracked() { actions.note } else { actions.reply };
+        let (bot, conversation) = (bot.to_string(), conversation.to_string());
+        action.dispatch(&[("bot_id", &bot), ("conversation_id", &conversation), ("body", &body), ("key", &k)]);
     };
     // Stored: clear the box and the key. Failed: keep both, so sending again is a retry.
     Effect::new(move |_| {
@@ -425,7 +427,8 @@ fn Composer(bot: BotId, conversation: ConversationId, actor: Actor) -> impl Into
                     let now = now_ms();
                     if !note_mode.get_untracked() && now - last_typing.get_value() > 3000 {
                         last_typing.set_value(now);
-                        actions.typing.dispatch(InboxTyping { bot_id: bot, conversation_id: conversation });
+                        let (bot, conversation) = (bot.to_string(), conversation.to_string());
+                        actions.typing.dispatch(&[("bot_id", &bot), ("conversation_id", &conversation)]);
                     }
                 }
                 on:keydown=move |ev| {

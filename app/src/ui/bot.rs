@@ -1,10 +1,10 @@
+use super::form_action::PostForm;
 use super::use_session_actions;
 use super::widgets::{ErrorNotice, Loading, SimpleTopBar};
 use crate::domain::policy::{self, Actor, Denied, InboxAction};
 use crate::domain::role::{Permission, roles_phrase};
 use crate::domain::views::{BotMembership, SessionView};
 use crate::domain::{AppError, BotId, Role, Tab};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_params_map;
@@ -19,9 +19,9 @@ pub fn UserMenu(name: String) -> impl IntoView {
     let actions = use_session_actions();
     view! {
         <span class="user">{name}</span>
-        <ActionForm action=actions.log_out attr:class="logout">
+        <PostForm action=actions.log_out attr:class="logout">
             <button type="submit" class="link-button">"Log out"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -89,14 +89,14 @@ fn AvailabilityToggle(bot: BotId, online: bool) -> impl IntoView {
         ("Offline", "online", "You are offline: automatic assignment passes you by — go online")
     };
     view! {
-        <ActionForm action attr:class="inline availability">
+        <PostForm action attr:class="inline availability">
             <input type="hidden" name="bot_id" value=bot.to_string() />
             <input type="hidden" name="availability" value=next />
             <button type="submit" class="availability-toggle" title=label aria-label=label data-testid="availability">
                 <span class=if online { "dot online" } else { "dot offline" } aria-hidden="true"></span>
                 {now}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -127,6 +127,12 @@ async fn post(path: &str, body: String) -> Result<Deferred<()>, AppError> {
         Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
         Err(_) => String::new(),
     };
+    // A server function that redirects (log out, say) names the page in `Location`.
+    if response.headers().get(leptos::server_fn::redirect::REDIRECT_HEADER).ok().flatten().is_some() {
+        if let Ok(Some(location)) = response.headers().get("location") {
+            leptos::server_fn::redirect::call_redirect_hook(&location);
+        }
+    }
     if response.ok() {
         Deferred::from_json(text)
     } else {

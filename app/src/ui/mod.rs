@@ -6,7 +6,7 @@ mod auth;
 mod bot;
 mod channels;
 mod contacts;
-mod form_action;
+pub(crate) mod form_action;
 mod handoff;
 mod home;
 mod inbox;
@@ -24,6 +24,7 @@ mod widgets;
 use crate::api::assignment::SetAvailability;
 use crate::api::auth::{LogOut, current_session};
 use crate::domain::views::SessionView;
+use form_action::FormAction;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -52,8 +53,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// resource refetches whenever one of them, or a page's `session_action`, completes.
 #[derive(Clone, Copy)]
 pub struct SessionActions {
-    pub log_out: ServerAction<LogOut>,
-    pub set_availability: ServerAction<SetAvailability>,
+    pub log_out: FormAction,
+    pub set_availability: FormAction,
     pub session: PageData<Option<SessionView>>,
 }
 
@@ -103,8 +104,8 @@ where
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let log_out = ServerAction::<LogOut>::new();
-    let set_availability = ServerAction::<SetAvailability>::new();
+    let log_out = FormAction::of::<LogOut>();
+    let set_availability = FormAction::of::<SetAvailability>();
     let completed = RwSignal::new(0u64);
     let owner = Owner::current().expect("App renders under an owner");
     provide_context(SessionScope { owner, completed });

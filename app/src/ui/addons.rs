@@ -1,6 +1,7 @@
 //! The Add-ons tab: plan, paid seats (buy with an exact proration preview, schedule
 //! reductions), plan changes and invoices.
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::billing::{BuySeats, ChangePlan, PreviewPlanChange, PreviewSeats, SchedulePaidSeats, billing_overview};
@@ -8,29 +9,29 @@ use crate::domain::billing::{format_day, format_money};
 use crate::domain::policy;
 use crate::domain::text::count_s;
 use crate::domain::views::{BillingView, PlanChangeTiming};
+use crate::domain::views::{PlanChangePreview, ProrationPreview, SeatPurchase};
 use crate::domain::{AppError, BotId};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[derive(Clone, Copy)]
 struct BillingActions {
-    preview: ServerAction<PreviewSeats>,
-    preview_plan: ServerAction<PreviewPlanChange>,
-    buy: ServerAction<BuySeats>,
-    schedule: ServerAction<SchedulePaidSeats>,
-    change_plan: ServerAction<ChangePlan>,
+    preview: FormAction,
+    preview_plan: FormAction,
+    buy: FormAction,
+    schedule: FormAction,
+    change_plan: FormAction,
 }
 
 #[component]
 pub fn AddonsPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let actions = BillingActions {
-        preview: ServerAction::new(),
-        preview_plan: ServerAction::new(),
-        buy: ServerAction::new(),
-        schedule: ServerAction::new(),
-        change_plan: ServerAction::new(),
+        preview: FormAction::of::<PreviewSeats>(),
+        preview_plan: FormAction::of::<PreviewPlanChange>(),
+        buy: FormAction::of::<BuySeats>(),
+        schedule: FormAction::of::<SchedulePaidSeats>(),
+        change_plan: FormAction::of::<ChangePlan>(),
     };
     provide_context(actions);
     let overview = page_data(
@@ -96,12 +97,12 @@ fn Addons(view: BillingView) -> impl IntoView {
             <h2>"Buy seats"</h2>
             {match manage.clone() {
                 Ok(()) => view! {
-                    <ActionForm action=actions.preview attr:class="inline-form">
+                    <PostForm action=actions.preview attr:class="inline-form">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <label>"How many seats" <input type="number" name="quantity" min="1" max="100" value="1" required /></label>
                         <ActionError value=actions.preview.value() />
                         <button type="submit" class="secondary">"Preview price"</button>
-                    </ActionForm>
+                    </PostForm>
                     <PurchasePreview bot />
                 }
                 .into_any(),
@@ -112,7 +113,7 @@ fn Addons(view: BillingView) -> impl IntoView {
             {match manage.clone() {
                 Ok(()) if seats.paid > 0 => view! {
                     <p class="muted">"Takes effect at the start of the next billing period; never below the seats in use."</p>
-                    <ActionForm action=actions.schedule attr:class="inline-form">
+                    <PostForm action=actions.schedule attr:class="inline-form">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <label>
                             "Paid seats from next period"
@@ -120,7 +121,7 @@ fn Addons(view: BillingView) -> impl IntoView {
                         </label>
                         <ActionError value=actions.schedule.value() />
                         <button type="submit" class="secondary">"Schedule"</button>
-                    </ActionForm>
+                    </PostForm>
                 }
                 .into_any(),
                 Ok(()) => view! { <p class="muted">"No paid seats to reduce."</p> }.into_any(),
@@ -149,13 +150,13 @@ fn Addons(view: BillingView) -> impl IntoView {
                             let button = match &manage {
                                 Ok(()) if current && next_code == current_code => view! { <span class="muted">"Current plan"</span> }.into_any(),
                                 Ok(()) => view! {
-                                    <ActionForm action=actions.preview_plan attr:class="inline">
+                                    <PostForm action=actions.preview_plan attr:class="inline">
                                         <input type="hidden" name="bot_id" value=bot.to_string() />
                                         <input type="hidden" name="plan" value=plan.code.clone() />
                                         <button type="submit" class="small secondary">
                                             {if current { "Keep this plan…" } else { "Switch…" }}
                                         </button>
-                                    </ActionForm>
+                                    </PostForm>
                                 }
                                 .into_any(),
                                 Err(denied) => view! {
@@ -222,8 +223,8 @@ fn Addons(view: BillingView) -> impl IntoView {
 fn PurchasePreview(bot: BotId) -> impl IntoView {
     let actions = expect_context::<BillingActions>();
     move || {
-        let bought = actions.buy.value().get().and_then(Result::ok);
-        actions.preview.value().get().and_then(Result::ok).map(move |p| {
+        let bought = actions.buy.output::<SeatPurchase>();
+        actions.preview.output::<ProrationPreview>().map(move |p| {
             // The confirmation of this very preview already went through: say so, and don't offer it again.
             let done = bought.filter(|b| b.request_key == p.request_key);
             let is_done = done.is_some();
@@ -242,7 +243,7 @@ fn PurchasePreview(bot: BotId) -> impl IntoView {
                         )}
                     </p>
                     <p class="big" data-testid="proration-amount">{format_money(p.amount_minor, &p.currency)}</p>
-                    <ActionForm action=actions.buy attr:class="inline">
+                    <PostForm action=actions.buy attr:class="inline">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="quantity" value=p.quantity.to_string() />
                         <input type="hidden" name="expected_amount_minor" value=p.amount_minor.to_string() />
@@ -250,7 +251,7 @@ fn PurchasePreview(bot: BotId) -> impl IntoView {
                         <button type="submit" disabled=move || is_done || actions.buy.pending().get()>
                             {format!("Confirm purchase of {}", format_money(p.amount_minor, &p.currency))}
                         </button>
-                    </ActionForm>
+                    </PostForm>
                     <ActionError value=actions.buy.value() />
                     {done}
                 </div>
@@ -265,8 +266,8 @@ fn PurchasePreview(bot: BotId) -> impl IntoView {
 fn PlanChangeConfirm(bot: BotId) -> impl IntoView {
     let actions = expect_context::<BillingActions>();
     move || {
-        let changed = actions.change_plan.value().get().and_then(Result::ok);
-        actions.preview_plan.value().get().and_then(Result::ok).map(move |p| {
+        let changed = actions.change_plan.output::<String>();
+        actions.preview_plan.output::<PlanChangePreview>().map(move |p| {
             let done = changed.as_ref().is_some_and(|key| *key == p.request_key);
             let label = match (p.timing, p.amount_minor) {
                 (PlanChangeTiming::Now, amount) if amount > 0 => {
@@ -278,13 +279,13 @@ fn PlanChangeConfirm(bot: BotId) -> impl IntoView {
             view! {
                 <div class="preview" data-testid="plan-change-preview">
                     <p data-testid="plan-change-text">{p.describe()}</p>
-                    <ActionForm action=actions.change_plan attr:class="inline">
+                    <PostForm action=actions.change_plan attr:class="inline">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="plan" value=p.to.code.clone() />
                         <input type="hidden" name="expected_amount_minor" value=p.amount_minor.to_string() />
                         <input type="hidden" name="request_key" value=p.request_key.clone() />
                         <button type="submit" disabled=move || done || actions.change_plan.pending().get()>{label}</button>
-                    </ActionForm>
+                    </PostForm>
                     <ActionError value=actions.change_plan.value() />
                     {done.then(|| view! { <p class="ok" role="status">"Done — the plan change is saved."</p> })}
                 </div>

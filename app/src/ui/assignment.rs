@@ -2,6 +2,7 @@
 //! workload capacity (the bot's default and each member's own), "assign all to one team",
 //! each team's own queue, and who is online with how much they hold.
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::team::TeamTabs;
 use super::widgets::{ActionError, Loaded, PageData, page_data};
 use crate::api::assignment::{
@@ -10,26 +11,25 @@ use crate::api::assignment::{
 use crate::domain::assignment::{AssignMode, AssignmentView, Availability, CAPACITY_MAX};
 use crate::domain::text::count;
 use crate::domain::{AppError, BotId};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[derive(Clone, Copy)]
 struct AssignmentActions {
-    save: ServerAction<SaveAssignmentSettings>,
-    team: ServerAction<SetTeamAutoAssign>,
-    capacity: ServerAction<SetMemberCapacity>,
-    drain: ServerAction<AutoAssign>,
+    save: FormAction,
+    team: FormAction,
+    capacity: FormAction,
+    drain: FormAction,
 }
 
 #[component]
 pub fn AssignmentPage() -> impl IntoView {
     let bot_id = use_bot_id();
     let actions = AssignmentActions {
-        save: ServerAction::new(),
-        team: ServerAction::new(),
-        capacity: ServerAction::new(),
-        drain: ServerAction::new(),
+        save: FormAction::of::<SaveAssignmentSettings>(),
+        team: FormAction::of::<SetTeamAutoAssign>(),
+        capacity: FormAction::of::<SetMemberCapacity>(),
+        drain: FormAction::of::<AutoAssign>(),
     };
     provide_context(actions);
     let data = page_data(
@@ -68,7 +68,7 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                 let teams = view.teams.clone();
                 view! {
                     {view.cannot_edit.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
-                    <ActionForm action=actions.save attr:class="settings-form">
+                    <PostForm action=actions.save attr:class="settings-form">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <fieldset disabled=!can_edit>
                             <label class="check">
@@ -122,15 +122,15 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                             <button type="submit">"Save"</button>
                         </fieldset>
                         <ActionError value=actions.save.value() />
-                    </ActionForm>
+                    </PostForm>
 
                     <h2>"Queue"</h2>
                     <p data-testid="queue-waiting">{format!("{} waiting for a person.", count(view.waiting, "conversation", "conversations"))}</p>
                     {(can_edit && view.waiting > 0).then(|| view! {
-                        <ActionForm action=actions.drain attr:class="inline">
+                        <PostForm action=actions.drain attr:class="inline">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <button type="submit" class="small">"Auto assign the queue now"</button>
-                        </ActionForm>
+                        </PostForm>
                     })}
                     <ActionError value=actions.drain.value() />
 
@@ -144,14 +144,14 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                                         <td>{t.name.clone()}</td>
                                         <td>{t.waiting}</td>
                                         <td>
-                                            <ActionForm action=actions.team attr:class="inline">
+                                            <PostForm action=actions.team attr:class="inline">
                                                 <input type="hidden" name="bot_id" value=bot.to_string() />
                                                 <input type="hidden" name="team_id" value=t.team.to_string() />
                                                 <input type="hidden" name="auto_assign" value=(!t.auto_assign).to_string() />
                                                 <button type="submit" class="small secondary" disabled=!can_edit>
                                                     {if t.auto_assign { "Automatic — turn off" } else { "By hand — assign automatically" }}
                                                 </button>
-                                            </ActionForm>
+                                            </PostForm>
                                         </td>
                                     </tr>
                                 }).collect_view()}
@@ -173,13 +173,13 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                                         <td>{if online { "Online" } else { "Offline" }}</td>
                                         <td>{format!("{} of {}", m.open, m.capacity)}</td>
                                         <td>
-                                            <ActionForm action=actions.capacity attr:class="inline">
+                                            <PostForm action=actions.capacity attr:class="inline">
                                                 <input type="hidden" name="bot_id" value=bot.to_string() />
                                                 <input type="hidden" name="member_id" value=m.member.to_string() />
                                                 <input name="capacity" type="number" min="1" max=CAPACITY_MAX.to_string() aria-label=label
                                                     placeholder="default" value=m.own_capacity.map(|c| c.to_string()).unwrap_or_default() disabled=!can_edit />
                                                 <button type="submit" class="small secondary" disabled=!can_edit>"Set"</button>
-                                            </ActionForm>
+                                            </PostForm>
                                         </td>
                                     </tr>
                                 }

@@ -1,8 +1,8 @@
+use super::form_action::PostForm;
 use super::session_action;
 use super::widgets::ActionError;
 use crate::api::auth::{LogIn, SignUp};
 use crate::domain::input::NewPassword;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -27,7 +27,7 @@ pub fn SignUpPage() -> impl IntoView {
         <Title text="Sign up · Switchboard" />
         <section class="auth-card">
             <h1>"Create your Switchboard account"</h1>
-            <ActionForm action=sign_up>
+            <PostForm action=sign_up>
                 {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
                     "Your name" <input type="text" name="name" autocomplete="name" required maxlength="80" />
@@ -51,7 +51,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <button type="submit" disabled=move || sign_up.pending().get()>
                     "Sign up"
                 </button>
-            </ActionForm>
+            </PostForm>
             <p>"Already have an account? " <A href=login_href>"Log in"</A></p>
         </section>
     }
@@ -66,7 +66,7 @@ pub fn LogInPage() -> impl IntoView {
         <Title text="Log in · Switchboard" />
         <section class="auth-card">
             <h1>"Log in to Switchboard"</h1>
-            <ActionForm action=log_in>
+            <PostForm action=log_in>
                 {next.clone().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <label>
                     "Email" <input type="email" name="email" autocomplete="username" required value=email_param() />
@@ -79,7 +79,7 @@ pub fn LogInPage() -> impl IntoView {
                 <button type="submit" disabled=move || log_in.pending().get()>
                     "Log in"
                 </button>
-            </ActionForm>
+            </PostForm>
             <p>"New here? " <A href=signup_href>"Create an account"</A></p>
         </section>
     }

@@ -1,28 +1,31 @@
 //! Bot Settings > Channels: the website widget's embed snippet, and API channels (webhook URL,
 //! signing secret shown once, outbound URL for replies).
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::inbox::{ChannelsCreateApi, ChannelsRotateSecret, ChannelsSetOutboundUrl, channels_list};
 use crate::domain::AppError;
 use crate::domain::BotId;
 use crate::domain::inbox::{ChannelKind, ChannelSecret, ChannelView, ChannelsView};
 use crate::domain::policy::{self, Actor};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[derive(Clone, Copy)]
 struct ChannelActions {
-    create: ServerAction<ChannelsCreateApi>,
-    rotate: ServerAction<ChannelsRotateSecret>,
-    set_url: ServerAction<ChannelsSetOutboundUrl>,
+    create: FormAction,
+    rotate: FormAction,
+    set_url: FormAction,
 }
 
 #[component]
 pub fn ChannelsPage() -> impl IntoView {
     let bot_id = use_bot_id();
-    let actions =
-        ChannelActions { create: ServerAction::new(), rotate: ServerAction::new(), set_url: ServerAction::new() };
+    let actions = ChannelActions {
+        create: FormAction::of::<ChannelsCreateApi>(),
+        rotate: FormAction::of::<ChannelsRotateSecret>(),
+        set_url: FormAction::of::<ChannelsSetOutboundUrl>(),
+    };
     provide_context(actions);
     let data = page_data(
         move || (bot_id.get(), actions.create.version().get(), actions.set_url.version().get()),
@@ -59,10 +62,8 @@ fn Channels(bot: BotId, actor: Actor, channels: Vec<ChannelView>) -> impl IntoVi
     let shown_secret = move || {
         actions
             .create
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .or_else(|| actions.rotate.value().get().and_then(Result::ok))
+            .output::<ChannelSecret>()
+            .or_else(|| actions.rotate.output::<ChannelSecret>())
             .map(|secret: ChannelSecret| view! {
                 <div class="secret-once" role="status" data-testid="channel-secret">
                     <p>{format!("Signing secret for {} — copy it now, it is shown only once:", secret.channel.name)}</p>
@@ -89,13 +90,13 @@ fn Channels(bot: BotId, actor: Actor, channels: Vec<ChannelView>) -> impl IntoVi
                 Ok(()) => view! {
                     <details class="invite-form">
                         <summary class="button">"+ Add an API channel"</summary>
-                        <ActionForm action=actions.create attr:class="inline-form">
+                        <PostForm action=actions.create attr:class="inline-form">
                             <input type="hidden" name="bot_id" value=bot.to_string() />
                             <label>"Name" <input name="name" required maxlength="60" placeholder="e.g. WhatsApp" /></label>
                             <label>"Outbound URL (receives replies)" <input name="outbound_url" type="url" required placeholder="https://connector.example.com/replies" /></label>
                             <ActionError value=actions.create.value() />
                             <button type="submit">"Create channel"</button>
-                        </ActionForm>
+                        </PostForm>
                     </details>
                 }
                 .into_any(),
@@ -131,17 +132,17 @@ fn ApiChannel(bot: BotId, channel: ChannelView, actor: Actor) -> impl IntoView {
             <label>"Webhook URL" <input type="text" readonly value=hook class="invite-link" /></label>
             {if can_manage {
                 view! {
-                    <ActionForm action=actions.set_url attr:class="inline-form">
+                    <PostForm action=actions.set_url attr:class="inline-form">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="channel_id" value=channel.id.to_string() />
                         <label>"Outbound URL" <input name="outbound_url" type="url" value=channel.outbound_url.clone().unwrap_or_default() /></label>
                         <button type="submit" class="small secondary">"Save"</button>
-                    </ActionForm>
-                    <ActionForm action=actions.rotate attr:class="inline">
+                    </PostForm>
+                    <PostForm action=actions.rotate attr:class="inline">
                         <input type="hidden" name="bot_id" value=bot.to_string() />
                         <input type="hidden" name="channel_id" value=channel.id.to_string() />
                         <button type="submit" class="small danger">"Rotate secret"</button>
-                    </ActionForm>
+                    </PostForm>
                 }
                 .into_any()
             } else {

@@ -1,6 +1,7 @@
 //! Inbox › Contacts: everyone who wrote to the bot (searchable), a contact's page with their
 //! details and every conversation, and merging two contacts of the same person.
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::profile::PastConversationItem;
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, PageData, encode_query, page_data};
@@ -11,7 +12,6 @@ use crate::domain::contacts::{
 use crate::domain::ids::ContactId;
 use crate::domain::text::count;
 use crate::domain::{AppError, BotId};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -97,8 +97,8 @@ fn ContactRow(bot: BotId, contact: ContactSummary) -> impl IntoView {
 
 #[derive(Clone, Copy)]
 struct ContactActions {
-    merge: ServerAction<MergeContacts>,
-    attribute: ServerAction<ContactAttribute>,
+    merge: FormAction,
+    attribute: FormAction,
 }
 
 /// Inbox › Contacts › one contact.
@@ -108,12 +108,13 @@ pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
     let contact_id = Memo::new(move |_| params.read().get("contact_id").and_then(|raw| raw.parse::<ContactId>().ok()));
     let find = query_param("find");
-    let actions = ContactActions { merge: ServerAction::new(), attribute: ServerAction::new() };
+    let actions =
+        ContactActions { merge: FormAction::of::<MergeContacts>(), attribute: FormAction::of::<ContactAttribute>() };
     provide_context(actions);
     // After a merge, the contact that remains is the page to be on.
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let (Some(Ok(kept)), Some(bot)) = (actions.merge.value().get(), bot_id.get_untracked()) {
+        if let (Some(kept), Some(bot)) = (actions.merge.output::<ContactId>(), bot_id.get_untracked()) {
             navigate(&contact_href(bot, kept), Default::default());
         }
     });
@@ -163,13 +164,13 @@ fn ContactView(bot: BotId, detail: ContactDetail, find: String) -> impl IntoView
             {profile.attributes.into_iter().map(|a| view! { <dt>{a.label}</dt><dd>{a.value}</dd> }).collect_view()}
         </dl>
         {can_edit.then(|| view! {
-            <ActionForm action=actions.attribute attr:class="inline attribute-form">
+            <PostForm action=actions.attribute attr:class="inline attribute-form">
                 <input type="hidden" name="bot_id" value=bot.to_string() />
                 <input type="hidden" name="contact_id" value=contact.to_string() />
                 <input name="key" required maxlength=ATTRIBUTE_KEY_MAX.to_string() placeholder="Detail (e.g. Plan)" aria-label="Detail name" />
                 <input name="value" maxlength=ATTRIBUTE_VALUE_MAX.to_string() placeholder="Value (empty removes)" aria-label="Detail value" />
                 <button type="submit" class="small secondary">"Save detail"</button>
-            </ActionForm>
+            </PostForm>
         })}
         <ActionError value=actions.attribute.value() />
         <h2>"Conversations"</h2>
@@ -217,12 +218,12 @@ fn MergeSection(
                             view! {
                                 <span class="confirm" role="alertdialog" aria-label="Confirm merge">
                                     <span>{confirm.clone()}</span>
-                                    <ActionForm action=actions.merge attr:class="inline">
+                                    <PostForm action=actions.merge attr:class="inline">
                                         <input type="hidden" name="bot_id" value=bot.to_string() />
                                         <input type="hidden" name="contact_id" value=contact.to_string() />
                                         <input type="hidden" name="into" value=into.to_string() />
                                         <button type="submit" class="small danger">"Merge"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                     <button type="button" class="small secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
                                 </span>
                             }

@@ -31,6 +31,11 @@ impl FormAction {
         }
     }
 
+    /// The server function's URL path.
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+
     /// Whether a submission is on its way.
     pub fn pending(&self) -> ReadSignal<bool> {
         self.pending.read_only()

@@ -1,8 +1,8 @@
+use super::form_action::PostForm;
 use super::widgets::{ActionError, ErrorNotice, Loading};
 use super::{session_action, use_session_actions};
 use crate::api::bots::{CreateBot, CreateDemoBot};
 use crate::domain::views::SessionView;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -71,7 +71,7 @@ fn YourBots(session: SessionView) -> impl IntoView {
             </ul>
             <h2>{if has_bots { "Create another bot" } else { "Create your first bot" }}</h2>
             <p class="muted">"You become its Owner and get its first Inbox seat."</p>
-            <ActionForm action=create_bot attr:class="inline-form">
+            <PostForm action=create_bot attr:class="inline-form">
                 <label>
                     "Bot name" <input type="text" name="name" required maxlength="60" placeholder="e.g. Acme Support" />
                 </label>
@@ -79,17 +79,17 @@ fn YourBots(session: SessionView) -> impl IntoView {
                 <button type="submit" disabled=move || create_bot.pending().get()>
                     "Create bot"
                 </button>
-            </ActionForm>
+            </PostForm>
             <h2>"Try it with sample data"</h2>
             <p class="muted">
                 "A demo bot with customers, conversations in every state, teams, and teammates with and without seats — log in as each to see what their role can do."
             </p>
-            <ActionForm action=create_demo attr:class="inline-form">
+            <PostForm action=create_demo attr:class="inline-form">
                 <ActionError value=create_demo.value() />
                 <button type="submit" class="secondary" disabled=move || create_demo.pending().get()>
                     {move || if create_demo.pending().get() { "Creating the demo…" } else { "Create a demo bot" }}
                 </button>
-            </ActionForm>
+            </PostForm>
             <DemoLogins />
         </section>
     }
@@ -100,7 +100,7 @@ fn YourBots(session: SessionView) -> impl IntoView {
 fn DemoLogins() -> impl IntoView {
     let create_demo = session_action::<CreateDemoBot>();
     move || {
-        create_demo.value().get().and_then(Result::ok).map(|demo| {
+        create_demo.output::<crate::domain::inbox::DemoBot>().map(|demo| {
             let inbox = demo.bot_id;
             view! {
                 <div class="demo-logins" role="status" data-testid="demo-logins">

@@ -1,5 +1,6 @@
 //! The page an invitation link opens: who invites you to which bot, and a way in — sign up,
 //! log in, or join if already signed in. Expired, used and revoked links say so plainly.
+use super::form_action::PostForm;
 use super::team::format_time;
 use super::widgets::{ActionError, Loaded, Loading, SimpleTopBar, page_data};
 use super::{session_action, use_session_actions};
@@ -7,7 +8,6 @@ use crate::api::team::{AcceptInvitation, preview_invitation};
 use crate::domain::AppError;
 use crate::domain::deferred::Deferred;
 use crate::domain::views::{InvitationPreview, InvitationStatus};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -104,11 +104,11 @@ fn Invitation(preview: InvitationPreview, token: String) -> impl IntoView {
                                 match actions.session.await {
                                     Ok(Some(session)) => view! {
                                         <p>{format!("Signed in as {}.", session.email)}</p>
-                                        <ActionForm action=accept>
+                                        <PostForm action=accept>
                                             <input type="hidden" name="token" value=token />
                                             <ActionError value=accept.value() />
                                             <button type="submit">"Accept and join"</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     }
                                     .into_any(),
                                     _ => view! {

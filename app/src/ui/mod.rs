@@ -68,26 +68,20 @@ pub fn use_session_actions() -> SessionActions {
 struct SessionScope {
     owner: Owner,
     completed: RwSignal<u64>,
+    actions: StoredValue<Vec<FormAction>>,
 }
 
 /// A page's action that changes the session (sign up, log in, create a bot, accept an
 /// invitation): created once, under the app's owner rather than the page's, because a
 /// successful sign-up navigates away before the action completes and the session must still
-/// refetch then. Generic, so each action's code stays in the chunk of the page that uses it,
-/// not in the shell every page loads.
-pub fn session_action<S>() -> ServerAction<S>
-where
-    ServerAction<S>: Copy + Send + Sync + 'static,
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
+/// refetch then.
+pub fn session_action<S: leptos::server_fn::ServerFn>() -> FormAction {
     let scope = expect_context::<SessionScope>();
+    if let Some(action) = scope.actions.with_value(|actions| actions.iter().find(|a| a.path() == S::PATH).copied()) {
+        return action;
+    }
     scope.owner.with(|| {
-        if let Some(action) = use_context::<ServerAction<S>>() {
-            return action;
-        }
-        let action = ServerAction::<S>::new();
+        let action = FormAction::of::<S>();
         let completed = scope.completed;
         Effect::new(move |seen: Option<usize>| {
             let version = action.version().get();
@@ -96,7 +90,7 @@ where
             }
             version
         });
-        provide_context(action);
+        scope.actions.update_value(|actions| actions.push(action));
         action
     })
 }
@@ -108,7 +102,7 @@ pub fn App() -> impl IntoView {
     let set_availability = FormAction::of::<SetAvailability>();
     let completed = RwSignal::new(0u64);
     let owner = Owner::current().expect("App renders under an owner");
-    provide_context(SessionScope { owner, completed });
+    provide_context(SessionScope { owner, completed, actions: StoredValue::new(Vec::new()) });
     let session = page_data(
         move || (completed.get(), log_out.version().get(), set_availability.version().get()),
         |_| current_session(),

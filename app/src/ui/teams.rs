@@ -1,26 +1,27 @@
 //! Team Manager > Teams: name teams and choose their members (anyone may be in several).
 //! Conversations assigned to a team show under that team's filter in the Inbox.
 use super::bot::use_bot_id;
+use super::form_action::{FormAction, PostForm};
 use super::team::TeamTabs;
 use super::widgets::{ActionError, Loaded, page_data};
 use crate::api::inbox::{TeamsCreate, TeamsSetMember, teams_list};
 use crate::domain::AppError;
 use crate::domain::inbox::{TeamListing, TeamsView};
 use crate::domain::{BotId, MemberId};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[derive(Clone, Copy)]
 struct TeamsActions {
-    create: ServerAction<TeamsCreate>,
-    set_member: ServerAction<TeamsSetMember>,
+    create: FormAction,
+    set_member: FormAction,
 }
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
     let bot_id = use_bot_id();
-    let actions = TeamsActions { create: ServerAction::new(), set_member: ServerAction::new() };
+    let actions =
+        TeamsActions { create: FormAction::of::<TeamsCreate>(), set_member: FormAction::of::<TeamsSetMember>() };
     provide_context(actions);
     let data = page_data(
         move || (bot_id.get(), actions.create.version().get(), actions.set_member.version().get()),
@@ -56,12 +57,12 @@ fn Teams(view: TeamsView) -> impl IntoView {
                     .collect_view()}
             </ul>
             {view.can_manage.then(|| view! {
-                <ActionForm action=actions.create attr:class="inline-form">
+                <PostForm action=actions.create attr:class="inline-form">
                     <input type="hidden" name="bot_id" value=bot.to_string() />
                     <label>"New team" <input name="name" required maxlength="60" placeholder="e.g. Billing" /></label>
                     <ActionError value=actions.create.value() />
                     <button type="submit">"Create team"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </section>
     }
@@ -88,19 +89,19 @@ fn TeamCard(bot: BotId, team: TeamListing, members: Vec<(MemberId, String)>, can
                     <li>
                         {name}
                         {can_manage.then(|| view! {
-                            <ActionForm action=actions.set_member attr:class="inline">
+                            <PostForm action=actions.set_member attr:class="inline">
                                 <input type="hidden" name="bot_id" value=bot.to_string() />
                                 <input type="hidden" name="team_id" value=team_id.to_string() />
                                 <input type="hidden" name="member_id" value=id.to_string() />
                                 <input type="hidden" name="member_of" value="false" />
                                 <button type="submit" class="small secondary" aria-label=remove_label.clone()>"Remove"</button>
-                            </ActionForm>
+                            </PostForm>
                         })}
                     </li>
                 }).collect_view()}
             </ul>
             {(can_manage && !addable.is_empty()).then(|| view! {
-                <ActionForm action=actions.set_member attr:class="inline">
+                <PostForm action=actions.set_member attr:class="inline">
                     <input type="hidden" name="bot_id" value=bot.to_string() />
                     <input type="hidden" name="team_id" value=team_id.to_string() />
                     <input type="hidden" name="member_of" value="true" />
@@ -108,7 +109,7 @@ fn TeamCard(bot: BotId, team: TeamListing, members: Vec<(MemberId, String)>, can
                         {addable.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
                     </select>
                     <button type="submit" class="small">"Add"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </li>
     }

@@ -138,11 +138,17 @@ async fn post(path: &str, body: String) -> Result<Deferred<()>, AppError> {
             leptos::server_fn::redirect::call_redirect_hook(&location);
         }
     }
-    if response.ok() {
-        Deferred::from_json(text)
-    } else {
-        Err(serde_json::from_slice::<AppError>(text.as_bytes()).unwrap_or(AppError::Internal))
-    }
+    if response.ok() { Deferred::from_json(text) } else { Err(error_from(response.status(), &text)) }
+}
+
+/// A refusal as the user should read it: our server answers `AppError` as JSON; anything else
+/// came from between us (a proxy that could not reach the server, say) or is a fault.
+#[cfg(any(feature = "hydrate", test))]
+fn error_from(status: u16, body: &str) -> AppError {
+    serde_json::from_slice::<AppError>(body.as_bytes()).unwrap_or(match status {
+        502..=504 => AppError::Unreachable,
+        _ => AppError::Internal,
+    })
 }
 
 /// Percent-encodes a form field name or value (`application/x-www-form-urlencoded`).
@@ -186,6 +192,14 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn refusals_read_as_the_server_meant_them() {
+        let refused = serde_json::to_string(&AppError::Forbidden("Only admins can do that.".into())).unwrap();
+        assert_eq!(error_from(403, &refused), AppError::Forbidden("Only admins can do that.".into()));
+        assert_eq!(error_from(502, "<html>Bad gateway</html>"), AppError::Unreachable);
+        assert_eq!(error_from(500, ""), AppError::Internal);
+    }
 
     #[test]
     fn reads_back_the_fields_it_sent() {

@@ -4,6 +4,7 @@
 //! copies. A `FormAction` posts the form's own fields (what the form sends without JavaScript,
 //! in the encoding the server function reads) and keeps the answer as the JSON it came as, so
 //! one copy serves every action and only a reader of an answer carries its decoder.
+use super::widgets::encode_query as encode;
 use crate::domain::AppError;
 use crate::domain::deferred::Deferred;
 use leptos::prelude::*;
@@ -149,11 +150,6 @@ fn error_from(status: u16, body: &str) -> AppError {
         502..=504 => AppError::Unreachable,
         _ => AppError::Internal,
     })
-}
-
-/// Percent-encodes a form field name or value (`application/x-www-form-urlencoded`).
-fn encode(raw: &str) -> String {
-    super::widgets::encode_query(raw)
 }
 
 /// Field `name` of a URL-encoded body, decoded.

@@ -185,8 +185,14 @@ test('a visit that starts on a conversation hydrates it (its code is a chunk of 
   const tab = await context.newPage();
   const errors: string[] = [];
   tab.on('pageerror', (error) => errors.push(error.message));
+  const packEncodings: string[] = [];
+  tab.on('response', (response) => {
+    if (/\/pkg\/pack_\d+\.wasm$/.test(response.url())) packEncodings.push(response.headers()['content-encoding'] ?? 'none');
+  });
   await tab.goto(link);
   await hydrated(tab);
+  // Its chunks come as one pack, compressed against the main module the browser already holds.
+  expect(packEncodings).toEqual(['dcb']);
   const box = tab.getByRole('textbox', { name: 'Message' });
   await box.fill('Straight from a link');
   await box.press('Enter');

@@ -1,4 +1,5 @@
 //! The Switchboard HTTP server: configuration, middleware and the router.
+mod bundle_files;
 pub mod config;
 mod inbox_http;
 mod middleware;
@@ -75,13 +76,19 @@ pub fn app(state: AppState) -> Router {
         .merge(inbox_http::routes())
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
-            ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
+            ServeDir::new(&pkg_dir).precompressed_br().precompressed_gzip(),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // The bundle's chunk packs, compressed against the main module for browsers that hold
+        // it (innermost: the answer still passes every header-setting layer below).
+        .layer(axum::middleware::from_fn_with_state(
+            bundle_files::BundleDir::new(&pkg_dir, &format!("/{}", options.site_pkg_dir)),
+            bundle_files::dictionary_encoding,
+        ))
         // Server functions: buffered bodies within the form limit (413), forms in UTF-8 (400),
         // unknown endpoints a plain 404, failures with their AppError's status. Routes that
         // carry files have their own, larger limit, merged beside this one.

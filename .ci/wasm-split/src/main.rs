@@ -10,15 +10,27 @@
 //! into one file, so a first visit fetches the chunks of the page in view as one response,
 //! compressed as one stream: separately, each small chunk pays its own headers and starts its
 //! compression from nothing (the Inbox's 81 chunks: 119 KB brotli apart, 95 KB packed). Until
-//! the page has hydrated, the loader fetches a split's pack and takes its chunks from it (the
-//! manifest names the packs, so the server preloads them when it knows them in time); later
-//! navigations fetch only the chunks they lack, one by one.
+//! the page has hydrated, the loader fetches a split's pack and takes its chunks from it; later
+//! navigations fetch only the chunks they lack, one by one. The packs' manifest is written as
+//! `packs.json` and Leptos' manifest removed, so the server never preloads a pack beside the
+//! main module: asked for after it, a pack comes compressed against it (below), about an eighth
+//! smaller, and whether the server learnt of a page's pack in time no longer decides what a
+//! first visit costs.
+//!
+//! `switchboard-wasm-split dictionary <out_dir> <main.wasm>` (after the packs, on the final
+//! main module) writes beside each pack a copy compressed with the main module as its brotli
+//! dictionary (`pack_N.wasm.dcb`, RFC 9842 "dcb"): a browser that holds the main module (it
+//! always does, by the time its loader asks for a pack) and says so in its
+//! `Available-Dictionary` header gets the pack in about an eighth less, since the chunks share
+//! the main module's code patterns. The server serves these only to such a request.
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
 const LOADER: &str = "./__wasm_split.______________________.js";
 const MANIFEST: &str = "__wasm_split_manifest.json";
+/// Split → its pack, for `dictionary` (and anyone reading the build), not for the server.
+const PACKS_MANIFEST: &str = "packs.json";
 
 type Error = Box<dyn std::error::Error>;
 
@@ -31,9 +43,13 @@ fn main() -> ExitCode {
         ["pack", out_dir, alongside @ ..] => parse_alongside(alongside)
             .and_then(|alongside| pack(Path::new(out_dir), &alongside))
             .map(|n| format!("{n} packs")),
+        ["dictionary", out_dir, main_module] => {
+            compress_packs_with(Path::new(out_dir), main_module).map(|n| format!("{n} packs compressed against {main_module}"))
+        }
         _ => {
             eprintln!("usage: switchboard-wasm-split split <input.wasm> <out_dir> <out_name>");
             eprintln!("       switchboard-wasm-split pack <out_dir> [<split>=<split it loads with>]...");
+            eprintln!("       switchboard-wasm-split dictionary <out_dir> <main.wasm>");
             return ExitCode::from(2);
         }
     };
@@ -137,7 +153,8 @@ fn pack(out_dir: &Path, alongside: &[(String, String)]) -> Result<usize, Error> 
         covers.insert(name.clone(), [packed_manifest[split_name][0].clone(), packed_manifest[with_name][0].clone()]);
         packed_manifest.insert(format!("{split}_with_{with}"), vec![name]);
     }
-    std::fs::write(out_dir.join(MANIFEST), serde_json::to_string_pretty(&packed_manifest)?)?;
+    std::fs::write(out_dir.join(PACKS_MANIFEST), serde_json::to_string_pretty(&packed_manifest)?)?;
+    std::fs::remove_file(out_dir.join(MANIFEST))?;
 
     let loader_path = out_dir.join(LOADER.trim_start_matches("./"));
     let loader = std::fs::read_to_string(&loader_path)?;
@@ -181,6 +198,75 @@ fn write_pack(out_dir: &Path, name: &str, chunks: &[String]) -> Result<(), Error
     Ok(())
 }
 
+/// The header of a dictionary-compressed brotli body (RFC 9842): these four bytes, then the
+/// SHA-256 of the dictionary, then the brotli stream.
+const DCB_MAGIC: [u8; 4] = [0xff, 0x44, 0x43, 0x42];
+
+/// Writes `pack_N.wasm.dcb` for every pack of the (packed) manifest, with `main_module` (a file
+/// of `out_dir`) as the dictionary; returns how many.
+fn compress_packs_with(out_dir: &Path, main_module: &str) -> Result<usize, Error> {
+    use sha2::Digest;
+    let dictionary = std::fs::read(out_dir.join(main_module))?;
+    let hash = sha2::Sha256::digest(&dictionary);
+    let manifest: BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&std::fs::read(out_dir.join(PACKS_MANIFEST))?)?;
+    let packs: std::collections::BTreeSet<&String> = manifest.values().flatten().collect();
+    if packs.iter().any(|name| !name.starts_with("pack_")) {
+        return Err("the manifest names chunks, not packs: run `pack` first".into());
+    }
+    // Two at a time: brotli's best quality takes a second or two per pack.
+    let packs: Vec<&String> = packs.into_iter().collect();
+    let (dictionary, hash) = (&dictionary, &hash);
+    std::thread::scope(|scope| {
+        let halves = packs.chunks(packs.len().div_ceil(2).max(1));
+        let workers: Vec<_> = halves
+            .map(|half| {
+                scope.spawn(move || -> Result<(), String> {
+                    for name in half {
+                        let pack = out_dir.join(format!("{name}.wasm"));
+                        let body = std::fs::read(&pack).map_err(|e| format!("{}: {e}", pack.display()))?;
+                        let mut file = Vec::with_capacity(36 + body.len() / 3);
+                        file.extend_from_slice(&DCB_MAGIC);
+                        file.extend_from_slice(hash);
+                        file.extend_from_slice(&brotli_with_dictionary(&body, dictionary)?);
+                        std::fs::write(out_dir.join(format!("{name}.wasm.dcb")), file).map_err(|e| e.to_string())?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|worker| worker.join().map_err(|_| "a worker panicked".to_string())?)
+    })?;
+    Ok(packs.len())
+}
+
+/// Brotli at its best quality, `dictionary` as the raw prefix dictionary the stream refers back
+/// into; the window spans both (RFC 9842 allows up to 16 MB).
+fn brotli_with_dictionary(body: &[u8], dictionary: &[u8]) -> Result<Vec<u8>, String> {
+    let span = (dictionary.len() + body.len()).max(1);
+    let mut params = brotli::enc::BrotliEncoderParams::default();
+    params.quality = 11;
+    params.lgwin = (span.next_power_of_two().trailing_zeros()).clamp(22, 24) as i32;
+    if span > (1 << 24) - 16 {
+        return Err(format!("{span} bytes do not fit a 16 MB window"));
+    }
+    let mut out = Vec::new();
+    let (mut input_buffer, mut output_buffer) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    brotli::enc::BrotliCompressCustomIoCustomDict(
+        &mut brotli::IoReaderWrapper(&mut &body[..]),
+        &mut brotli::IoWriterWrapper(&mut out),
+        &mut input_buffer,
+        &mut output_buffer,
+        &params,
+        brotli::enc::StandardAlloc::default(),
+        &mut |_, _, _, _| (),
+        dictionary,
+        std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
 /// Every `fetch(new URL("./<chunk>.wasm", import.meta.url))` of the generated loader becomes
 /// `chunkResponse("<chunk>")`; returns the new text and how many fetches it replaced.
 fn take_chunks_from_packs(loader: &str) -> Result<(String, usize), Error> {
@@ -214,10 +300,6 @@ function requestPack(name) {
     if (packs.has(name)) return;
     // Already coming inside a pack that holds it and another.
     for (const pack of packs.keys()) if (packCovers[pack]?.includes(name)) return;
-    // Half of a pack of two is already coming (the server preloaded the route's): fetch the
-    // other half alone rather than the first twice.
-    const halves = packCovers[name];
-    if (halves?.some((half) => packs.has(half))) return halves.forEach(requestPack);
     packs.set(name, fetch(new URL(`./${name}.wasm`, import.meta.url))
         .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(response.status)))
         .then((buffer) => {
@@ -232,11 +314,6 @@ function requestPack(name) {
             return chunks;
         })
         .catch(() => new Map()));
-}
-// The packs the server preloaded for this page (when it knew them in time).
-for (const link of document.querySelectorAll('link[rel="preload"][href*="/pack_"]')) {
-    const name = /(pack_[0-9]+)[.]wasm/.exec(link.href);
-    if (name) requestPack(name[1]);
 }
 async function chunkResponse(name) {
     // Before hydration a split brings all its chunks as one pack; later navigations fetch

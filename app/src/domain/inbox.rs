@@ -5,12 +5,20 @@ use super::ids::{ChannelId, ConversationId, MemberId, MessageId, TeamId};
 use serde::{Deserialize, Serialize};
 
 /// An enum with one string form everywhere (database, wire, form values, tests): its `code()`.
+/// Serde goes through the code too: besides being the one form, a string read and parsed is a
+/// fraction of the browser code of a derived enum visitor, per enum.
 macro_rules! coded_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        #[serde(into = "&'static str", try_from = "String")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl From<$name> for &'static str {
+            fn from(value: $name) -> Self {
+                value.code()
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

@@ -120,15 +120,17 @@ impl FileName {
 }
 
 /// "830 bytes", "12 KB", "4.2 MB".
+/// In integers, rounded half up: float formatting would add its own code to the browser bundle.
 pub fn size_label(bytes: i64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if bytes < 1024 {
+    const KB: i64 = 1024;
+    const MB: i64 = KB * KB;
+    if bytes < KB {
         format!("{bytes} bytes")
-    } else if b < KB * KB {
-        format!("{:.0} KB", b / KB)
+    } else if bytes < MB - KB / 2 {
+        format!("{} KB", (bytes + KB / 2) / KB)
     } else {
-        format!("{:.1} MB", b / (KB * KB))
+        let tenths = (bytes.saturating_mul(10) + MB / 2) / MB;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     }
 }
 
@@ -175,6 +177,9 @@ mod tests {
         assert_eq!(size_label(830), "830 bytes");
         assert_eq!(size_label(12 * 1024), "12 KB");
         assert_eq!(size_label(4_404_019), "4.2 MB");
+        assert_eq!(size_label(1536), "2 KB");
+        assert_eq!(size_label(1024 * 1024 - 1), "1.0 MB", "never \"1024 KB\"");
+        assert_eq!(size_label(10 * 1024 * 1024), "10.0 MB");
         assert_eq!(limit_label(DEFAULT_MAX_UPLOAD_BYTES), "10 MB");
     }
 

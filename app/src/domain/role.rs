@@ -3,9 +3,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A member's role in one bot. One string form everywhere — database, wire, form values:
-/// its `code()` ("app_manager").
+/// its `code()` ("app_manager"), which serde reads and writes too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Role {
     Owner,
     Admin,
@@ -334,6 +334,12 @@ impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Role::ALL.into_iter().find(|role| role.code() == s).ok_or_else(|| UnknownRole(s.to_string()))
+    }
+}
+
+impl From<Role> for &'static str {
+    fn from(role: Role) -> Self {
+        role.code()
     }
 }
 

@@ -23,8 +23,14 @@ pub struct FormAction {
 impl FormAction {
     /// An action posting to server function `S`.
     pub fn of<S: ServerFn>() -> Self {
+        Self::posting_to(S::PATH)
+    }
+
+    // Not inlined into `of`: one copy of the signals' set-up, not one per server function.
+    #[inline(never)]
+    fn posting_to(path: &'static str) -> Self {
         Self {
-            path: S::PATH,
+            path,
             pending: RwSignal::new(false),
             version: RwSignal::new(0),
             value: RwSignal::new(None),

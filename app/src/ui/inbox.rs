@@ -280,7 +280,7 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             let typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let data = e.data().as_string().unwrap_or_default();
                 if let Ok(crate::domain::events::TypingNotice { conversation, name, customer }) =
-                    serde_json::from_str(&data)
+                    serde_json::from_slice(data.as_bytes())
                 {
                     let who = if customer { "The customer".to_string() } else { name };
                     live.typing.set(Some((conversation, who)));
@@ -292,7 +292,8 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             let yours = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
                 let data = e.data().as_string().unwrap_or_default();
-                if let Ok(crate::domain::events::AssignedNotice { conversation, contact }) = serde_json::from_str(&data)
+                if let Ok(crate::domain::events::AssignedNotice { conversation, contact }) =
+                    serde_json::from_slice(data.as_bytes())
                 {
                     live.notice.set(Some((conversation, format!("{contact}'s conversation is yours now."))));
                     set_timeout(move || live.notice.set(None), std::time::Duration::from_secs(10));

@@ -40,14 +40,27 @@ impl TestApp {
         Self::with_settings(Settings::default()).await
     }
 
-    pub async fn with_settings(mut settings: Settings) -> TestApp {
+    pub async fn with_settings(settings: Settings) -> TestApp {
+        Self::with_site(settings, leptos::config::LeptosOptions::builder().output_name("switchboard").build()).await
+    }
+
+    /// An app serving its bundle from `site_root` (`<site_root>/pkg`).
+    pub async fn serving_site(site_root: &std::path::Path) -> TestApp {
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("switchboard")
+            .site_root(site_root.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .build();
+        Self::with_site(Settings::default(), options).await
+    }
+
+    async fn with_site(mut settings: Settings, options: leptos::config::LeptosOptions) -> TestApp {
         let db = TestDb::new().await;
         // Each app stores files in a folder of its own.
         if settings.media_dir == Settings::default().media_dir {
             settings.media_dir =
                 std::env::temp_dir().join(format!("switchboard-http-media-{}", app::server::secrets::random_hex(8)));
         }
-        let options = leptos::config::LeptosOptions::builder().output_name("switchboard").build();
         let state = state_for(db.db.clone(), options, settings);
         TestApp { router: app(state.clone()), state, _db: db }
     }

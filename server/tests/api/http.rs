@@ -249,3 +249,82 @@ async fn pages_render_on_the_server_with_real_data() {
     let missing = t.page("/no/such/page", Some(&cookie)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// A bundle folder as the build leaves it: the main module, a pack, and the pack compressed
+/// against the main module (`dcb`: magic, the dictionary's SHA-256, the stream).
+fn bundle_site(main_module: &[u8]) -> (std::path::PathBuf, [u8; 32]) {
+    use sha2::Digest;
+    let root = std::env::temp_dir().join(format!("switchboard-site-{}", app::server::secrets::random_hex(8)));
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let hash: [u8; 32] = sha2::Sha256::digest(main_module).into();
+    std::fs::write(pkg.join("switchboard_bg.wasm"), main_module).unwrap();
+    std::fs::write(pkg.join("pack_3.wasm"), b"the pack, plain").unwrap();
+    let mut dcb = vec![0xff, 0x44, 0x43, 0x42];
+    dcb.extend_from_slice(&hash);
+    dcb.extend_from_slice(b"the pack, compressed against the main module");
+    std::fs::write(pkg.join("pack_3.wasm.dcb"), dcb).unwrap();
+    (root, hash)
+}
+
+async fn fetch_raw(
+    t: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = t.router.clone().oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_holding_the_main_module_gets_packs_compressed_against_it() {
+    use base64::Engine;
+    let (root, hash) = bundle_site(b"\0asm the main module");
+    let t = TestApp::serving_site(&root).await;
+    let held = format!(":{}:", base64::engine::general_purpose::STANDARD.encode(hash));
+
+    // The main module says what it is a dictionary for, and stays fresh for a minute.
+    let (status, headers, _) = fetch_raw(&t, "/pkg/switchboard_bg.wasm", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["use-as-dictionary"], "match=\"/pkg/pack_*.wasm\"");
+    assert_eq!(headers[header::CACHE_CONTROL], "max-age=60");
+
+    // Holding it and accepting dcb: the dictionary-compressed copy, as stored.
+    let accept = ("accept-encoding", "gzip, br, zstd, dcb, dcz".to_string());
+    let (status, headers, body) =
+        fetch_raw(&t, "/pkg/pack_3.wasm", &[accept.clone(), ("available-dictionary", held.clone())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "dcb");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+    assert!(headers[header::VARY].to_str().unwrap().contains("available-dictionary"));
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "the usual headers still apply");
+    assert_eq!(&body[..4], b"\xffDCB");
+    assert_eq!(&body[4..36], hash);
+
+    // Another dictionary (an older main module), no dcb in Accept-Encoding, or no dictionary:
+    // the plain file, marked as varying with the dictionary.
+    let stale = format!(":{}:", base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
+    for headers in [
+        vec![accept.clone(), ("available-dictionary", stale)],
+        vec![("accept-encoding", "gzip, br".to_string()), ("available-dictionary", held.clone())],
+        vec![accept.clone()],
+    ] {
+        let (status, reply, body) = fetch_raw(&t, "/pkg/pack_3.wasm", &headers).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(reply.get(header::CONTENT_ENCODING).is_none(), "{headers:?}");
+        assert_eq!(body, b"the pack, plain");
+        assert!(reply.get_all(header::VARY).iter().any(|v| v.to_str().unwrap().contains("available-dictionary")));
+    }
+
+    // A name that is not a pack never reaches for a `.dcb` beside it.
+    let (status, _, _) = fetch_raw(&t, "/pkg/pack_..%2Fpack_3.wasm", &[accept, ("available-dictionary", held)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    std::fs::remove_dir_all(root).unwrap();
+}

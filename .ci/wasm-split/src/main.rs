@@ -162,7 +162,7 @@ fn pack(out_dir: &Path, alongside: &[(String, String)]) -> Result<usize, Error> 
     if fetches == 0 {
         return Err("the loader fetches no chunk: has wasm_split_cli_support changed its output?".into());
     }
-    // A split's own pack first, then those of the splits it loads with (which bring the rest).
+    // Each split's own pack; a split that opens inside another, the pack of both (below).
     let mut packs_of_split: BTreeMap<String, Vec<&str>> =
         manifest.keys().map(|split| (format!("split_{split}"), vec![packed_manifest[split][0].as_str()])).collect();
     // Before hydration, a split that opens inside another takes both from their pack together.

@@ -23,6 +23,8 @@ pub struct Reply {
     pub cookie: Option<String>,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (`body` is its lossy text).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -76,7 +78,7 @@ impl TestApp {
             .find(|v| v.starts_with(SESSION_COOKIE))
             .map(|v| v.split(';').next().unwrap().to_string());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, cookie, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, cookie, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     /// A server function call as the browser's fetch makes it (same-origin).

@@ -263,7 +263,10 @@ fn bundle_site(main_module: &[u8]) -> (std::path::PathBuf, [u8; 32]) {
     let mut dcb = vec![0xff, 0x44, 0x43, 0x42];
     dcb.extend_from_slice(&hash);
     dcb.extend_from_slice(b"the pack, compressed against the main module");
-    std::fs::write(pkg.join("pack_3.wasm.dcb"), dcb).unwrap();
+    std::fs::write(pkg.join("pack_3.wasm.dcb"), &dcb).unwrap();
+    // A chunk with a (well-formed) dcb copy beside it that no one should ever be served.
+    std::fs::write(pkg.join("chunk_5.wasm"), b"a chunk, plain").unwrap();
+    std::fs::write(pkg.join("chunk_5.wasm.dcb"), &dcb).unwrap();
     (root, hash)
 }
 
@@ -272,15 +275,12 @@ async fn fetch_raw(
     path: &str,
     headers: &[(&str, String)],
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let mut request = axum::http::Request::get(path);
     for (name, value) in headers {
         request = request.header(*name, value);
     }
-    let response = t.router.clone().oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
-    let (status, headers) = (response.status(), response.headers().clone());
-    (status, headers, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+    let reply = t.send(request.body(axum::body::Body::empty()).unwrap()).await;
+    (reply.status, reply.headers, reply.bytes)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -323,7 +323,12 @@ async fn a_browser_holding_the_main_module_gets_packs_compressed_against_it() {
         assert!(reply.get_all(header::VARY).iter().any(|v| v.to_str().unwrap().contains("available-dictionary")));
     }
 
-    // A name that is not a pack never reaches for a `.dcb` beside it.
+    // Only packs are answered with a `.dcb` copy, whatever lies beside another file.
+    let (status, reply, body) =
+        fetch_raw(&t, "/pkg/chunk_5.wasm", &[accept.clone(), ("available-dictionary", held.clone())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(reply.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(body, b"a chunk, plain");
     let (status, _, _) = fetch_raw(&t, "/pkg/pack_..%2Fpack_3.wasm", &[accept, ("available-dictionary", held)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     std::fs::remove_dir_all(root).unwrap();

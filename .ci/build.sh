@@ -19,6 +19,10 @@ target/wasm-split/release/switchboard-wasm-split split \
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
   --out-name switchboard --out-dir "$staging/pkg" "$staging/pkg/switchboard_split.wasm"
 rm "$staging/pkg/switchboard_split.wasm"
+# Two checked cuts to the main module (see .ci/wasm-split/src/trim.rs): the glue's imports
+# lose wasm-bindgen's hash suffixes, and float formatting, linked only for serde's error texts,
+# is dropped.
+target/wasm-split/release/switchboard-wasm-split trim "$staging/pkg" switchboard
 for module in "$staging"/pkg/*.wasm; do
   end2end/node_modules/.bin/wasm-opt -Oz \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -36,9 +40,14 @@ target/wasm-split/release/switchboard-wasm-split pack "$staging/pkg" \
 target/wasm-split/release/switchboard-wasm-split dictionary "$staging/pkg" switchboard_bg.wasm
 # The JS glue and the chunk loader are generated readable; every page loads both.
 for script in "$staging/pkg/switchboard.js" "$staging"/pkg/__wasm_split.*.js; do
-  end2end/node_modules/.bin/terser "$script" --module --compress --mangle -o "$script"
+  end2end/node_modules/.bin/terser "$script" --module --compress passes=2 --mangle -o "$script"
 done
-cp style/main.css "$staging/pkg/switchboard.css"
+# The stylesheet without its comments and indentation (none of its strings holds a "/*").
+node -e '
+  const fs = require("fs"), css = fs.readFileSync(process.argv[1], "utf8");
+  if ((css.match(/"[^"\n]*"/g) || []).some((s) => s.includes("/*"))) throw new Error("a CSS string holds /*");
+  const lines = css.replace(/\/\*[\s\S]*?\*\//g, "").split("\n").map((l) => l.trim()).filter(Boolean);
+  fs.writeFileSync(process.argv[2], lines.join("\n") + "\n");' style/main.css "$staging/pkg/switchboard.css"
 
 # Pre-compressed copies, served as-is by the server when the browser accepts them.
 node -e '

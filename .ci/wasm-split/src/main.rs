@@ -1,4 +1,5 @@
-//! The build step that cuts the browser bundle into lazy-loaded chunks, in two commands:
+//! The build step that cuts the browser bundle into lazy-loaded chunks, in these commands (and
+//! `trim`, in trim.rs):
 //!
 //! `switchboard-wasm-split split <input.wasm> <out_dir> <out_name>` splits the wasm that cargo
 //! built (linked with `--emit-relocs`) at its `#[lazy]` split points. Writes the main module
@@ -23,6 +24,8 @@
 //! always does, by the time its loader asks for a pack) and says so in its
 //! `Available-Dictionary` header gets the pack in about an eighth less, since the chunks share
 //! the main module's code patterns. The server serves these only to such a request.
+mod trim;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -43,12 +46,13 @@ fn main() -> ExitCode {
         ["pack", out_dir, alongside @ ..] => parse_alongside(alongside)
             .and_then(|alongside| pack(Path::new(out_dir), &alongside))
             .map(|n| format!("{n} packs")),
-        ["dictionary", out_dir, main_module] => {
-            compress_packs_with(Path::new(out_dir), main_module).map(|n| format!("{n} packs compressed against {main_module}"))
-        }
+        ["trim", out_dir, out_name] => trim::trim(Path::new(out_dir), out_name),
+        ["dictionary", out_dir, main_module] => compress_packs_with(Path::new(out_dir), main_module)
+            .map(|n| format!("{n} packs compressed against {main_module}")),
         _ => {
             eprintln!("usage: switchboard-wasm-split split <input.wasm> <out_dir> <out_name>");
             eprintln!("       switchboard-wasm-split pack <out_dir> [<split>=<split it loads with>]...");
+            eprintln!("       switchboard-wasm-split trim <out_dir> <out_name>");
             eprintln!("       switchboard-wasm-split dictionary <out_dir> <main.wasm>");
             return ExitCode::from(2);
         }

@@ -6,6 +6,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "WireError", try_from = "WireError")]
 pub enum AppError {
     /// 400: the request itself was malformed (not a user's typo; those are `Invalid`).
     #[error("{0}")]
@@ -51,7 +52,78 @@ pub enum AppError {
     Unreachable,
 }
 
+/// How an error crosses the wire: one flat object, `{"code": "invalid", "message": "…",
+/// "field": "email"}`, the same for every kind (`field` and `retry_after_secs` only where they
+/// belong). Flat, because the browser decodes it on every page: a derived enum decoder is three
+/// times the code.
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    code: String,
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
+}
+
+impl From<AppError> for WireError {
+    fn from(error: AppError) -> Self {
+        WireError {
+            code: error.code().to_string(),
+            message: error.to_string(),
+            field: error.field().map(str::to_string),
+            retry_after_secs: error.retry_after_secs(),
+        }
+    }
+}
+
+impl TryFrom<WireError> for AppError {
+    type Error = String;
+
+    fn try_from(wire: WireError) -> Result<Self, String> {
+        let WireError { code, message, field, retry_after_secs } = wire;
+        let retry_after_secs = retry_after_secs.unwrap_or(1);
+        Ok(match code.as_str() {
+            "bad_request" => AppError::BadRequest(message),
+            "unauthenticated" => AppError::Unauthenticated,
+            "bad_credentials" => AppError::BadCredentials,
+            "bad_signature" => AppError::BadSignature,
+            "payment_required" => AppError::PaymentRequired(message),
+            "forbidden" => AppError::Forbidden(message),
+            "not_found" => AppError::NotFound,
+            "conflict" => AppError::Conflict(message),
+            "too_large" => AppError::TooLarge(message),
+            "invalid" => AppError::Invalid { field: field.unwrap_or_default(), message },
+            "rate_limited" => AppError::RateLimited { message, retry_after_secs },
+            "overloaded" => AppError::Overloaded { retry_after_secs },
+            "internal" => AppError::Internal,
+            "unreachable" => AppError::Unreachable,
+            _ => return Err(format!("unknown error code {code}")),
+        })
+    }
+}
+
 impl AppError {
+    /// The error's kind on the wire (`WireError::code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::BadSignature => "bad_signature",
+            AppError::PaymentRequired(_) => "payment_required",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "too_large",
+            AppError::Invalid { .. } => "invalid",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Overloaded { .. } => "overloaded",
+            AppError::Internal => "internal",
+            AppError::Unreachable => "unreachable",
+        }
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid { field: field.to_string(), message: message.into() }
     }
@@ -150,6 +222,56 @@ mod tests {
         assert_eq!(AppError::from(Denied::NoFreeSeats).status(), 402);
         assert_eq!(AppError::from(Denied::LastOwner).status(), 409);
         assert_eq!(AppError::from(Denied::NotSeatEligible { role: Role::Viewer }).status(), 403);
+    }
+
+    #[test]
+    fn every_error_crosses_the_wire_as_one_flat_object_and_comes_back_the_same() {
+        let every = [
+            AppError::BadRequest("The request was malformed.".into()),
+            AppError::Unauthenticated,
+            AppError::BadCredentials,
+            AppError::BadSignature,
+            AppError::PaymentRequired("You need an Inbox seat.".into()),
+            AppError::Forbidden("Not for your role.".into()),
+            AppError::NotFound,
+            AppError::Conflict("Taken.".into()),
+            AppError::TooLarge("Too big.".into()),
+            AppError::invalid("email", "Enter an email address."),
+            AppError::RateLimited { message: "Slow down.".into(), retry_after_secs: 30 },
+            AppError::Overloaded { retry_after_secs: 2 },
+            AppError::Internal,
+            AppError::Unreachable,
+        ];
+        for error in every {
+            // A new kind fails to compile here until it is listed above (and so tested).
+            match &error {
+                AppError::BadRequest(_)
+                | AppError::Unauthenticated
+                | AppError::BadCredentials
+                | AppError::BadSignature
+                | AppError::PaymentRequired(_)
+                | AppError::Forbidden(_)
+                | AppError::NotFound
+                | AppError::Conflict(_)
+                | AppError::TooLarge(_)
+                | AppError::Invalid { .. }
+                | AppError::RateLimited { .. }
+                | AppError::Overloaded { .. }
+                | AppError::Internal
+                | AppError::Unreachable => {}
+            }
+            let json = serde_json::to_string(&error).unwrap();
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), error, "{json}");
+        }
+        assert_eq!(
+            serde_json::to_string(&AppError::invalid("email", "Enter an email address.")).unwrap(),
+            r#"{"code":"invalid","message":"Enter an email address.","field":"email"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&AppError::NotFound).unwrap(),
+            r#"{"code":"not_found","message":"Not found."}"#
+        );
+        assert!(serde_json::from_str::<AppError>(r#"{"code":"teapot","message":"?"}"#).is_err());
     }
 
     #[test]

@@ -39,19 +39,46 @@ pub fn upload_files(bot: BotId, conversation: ConversationId, files: leptos::web
     if files.is_empty() {
         return;
     }
-    leptos::task::spawn_local(async move {
-        for file in files {
-            let name = file.name();
-            status.0.set(Some(Ok(format!("Sending {name}…"))));
-            match upload_one(bot, conversation, &file).await {
-                Ok(()) => status.0.set(None),
-                Err(reason) => {
-                    status.0.set(Some(Err(format!("{name}: {reason}"))));
-                    return;
-                }
+    leptos::task::spawn_local(send_files(Upload { bot, conversation, files, status }));
+}
+
+/// Files on their way into one conversation.
+#[cfg(feature = "hydrate")]
+struct Upload {
+    bot: BotId,
+    conversation: ConversationId,
+    files: Vec<leptos::web_sys::File>,
+    status: UploadStatus,
+}
+
+/// The sending, behind a chunk of its own: fetched the first time someone sends a file, not
+/// with every conversation a first visit opens on.
+#[cfg(all(feature = "hydrate", not(test)))]
+#[leptos::lazy]
+async fn send_files(upload: Upload) {
+    send_files_in_turn(upload).await
+}
+
+/// Unit-test builds have no chunk loader to import (wasm-bindgen-test runs one module).
+#[cfg(all(feature = "hydrate", test))]
+async fn send_files(upload: Upload) {
+    send_files_in_turn(upload).await
+}
+
+#[cfg(feature = "hydrate")]
+async fn send_files_in_turn(upload: Upload) {
+    let Upload { bot, conversation, files, status } = upload;
+    for file in files {
+        let name = file.name();
+        status.0.set(Some(Ok(format!("Sending {name}…"))));
+        match upload_one(bot, conversation, &file).await {
+            Ok(()) => status.0.set(None),
+            Err(reason) => {
+                status.0.set(Some(Err(format!("{name}: {reason}"))));
+                return;
             }
         }
-    });
+    }
 }
 
 #[cfg(feature = "hydrate")]

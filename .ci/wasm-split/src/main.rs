@@ -166,6 +166,7 @@ fn pack(out_dir: &Path, alongside: &[(String, String)]) -> Result<usize, Error> 
     if fetches == 0 {
         return Err("the loader fetches no chunk: has wasm_split_cli_support changed its output?".into());
     }
+    let patched = loaders_from_a_table(&patched)?;
     // Each split's own pack; a split that opens inside another, the pack of both (below).
     let mut packs_of_split: BTreeMap<String, Vec<&str>> =
         manifest.keys().map(|split| (format!("split_{split}"), vec![packed_manifest[split][0].as_str()])).collect();
@@ -295,6 +296,113 @@ fn take_chunks_from_packs(loader: &str) -> Result<(String, usize), Error> {
     Ok((out, count))
 }
 
+/// The loader body wasm-bindgen's splitter writes once per module, for each of them.
+fn module_loader_body(module: &str) -> String {
+    format!(
+        "    const src = chunkResponse(\"{module}\");\n    src.catch(() => {{}});\n    \
+         return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}}\n"
+    )
+}
+
+/// The generated loader (after `take_chunks_from_packs`) with its ~240 copies of one loader
+/// body (`const __chunk_N = makeLoad(() => {…}, [deps]);` per chunk, `export const
+/// __wasm_split_load_S = wrapAsyncCb(makeLoad(() => {…}, [deps]));` per split) replaced by one
+/// function and a table of chunk numbers: the same loaders, about half the loader's bytes.
+/// Anything but that shape after the helpers stops the build.
+fn loaders_from_a_table(loader: &str) -> Result<String, Error> {
+    const CHUNK: &str = "const __chunk_";
+    const SPLIT: &str = "export const __wasm_split_load_";
+    // The helpers end where the first module's loader (or its comment) starts a line.
+    let first = std::iter::once(0)
+        .chain(loader.match_indices('\n').map(|(at, _)| at + 1))
+        .find(|&at| loader[at..].starts_with("/* ") || loader[at..].starts_with(CHUNK))
+        .ok_or("no chunk loaders found")?;
+    let (helpers, mut rest) = loader.split_at(first);
+    let deps_of = |list: &str| -> Result<Vec<u32>, Error> {
+        list.split(", ")
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                d.strip_prefix("__chunk_")
+                    .ok_or("a dependency that is not a chunk")?
+                    .parse::<u32>()
+                    .map_err(Error::from)
+            })
+            .collect()
+    };
+    let mut chunks: Vec<(u32, Vec<u32>)> = Vec::new();
+    let mut splits: Vec<(String, Vec<u32>)> = Vec::new();
+    while !rest.is_empty() {
+        let (line, after) = rest.split_once('\n').ok_or("a loader line without its end")?;
+        if line.starts_with("/* ") && line.ends_with(" */") {
+            rest = after;
+        } else if let Some(number) = line.strip_prefix(CHUNK).and_then(|l| l.strip_suffix(" = makeLoad(() => {")) {
+            let number: u32 = number.parse()?;
+            let body = module_loader_body(&format!("chunk_{number}"));
+            let after = after
+                .strip_prefix(body.as_str())
+                .ok_or_else(|| format!("chunk {number}'s loader is not the expected one"))?;
+            let (deps, after) = after
+                .strip_prefix(", [")
+                .and_then(|a| a.split_once("]);\n"))
+                .ok_or("a chunk loader without its dependencies")?;
+            chunks.push((number, deps_of(deps)?));
+            rest = after;
+        } else if let Some(split) =
+            line.strip_prefix(SPLIT).and_then(|l| l.strip_suffix(" = wrapAsyncCb(makeLoad(() => {"))
+        {
+            let body = module_loader_body(&format!("split_{split}"));
+            let after = after
+                .strip_prefix(body.as_str())
+                .ok_or_else(|| format!("split {split}'s loader is not the expected one"))?;
+            let (deps, after) = after
+                .strip_prefix(", [")
+                .and_then(|a| a.split_once("]));\n"))
+                .ok_or("a split loader without its dependencies")?;
+            splits.push((split.to_string(), deps_of(deps)?));
+            rest = after;
+        } else if line.trim().is_empty() {
+            rest = after;
+        } else {
+            return Err(format!("unexpected loader line {line:?}").into());
+        }
+    }
+    if chunks.is_empty() || splits.is_empty() {
+        return Err("the loader has no chunk or no split".into());
+    }
+    // A chunk's dependencies come before it, as the generated `const`s required.
+    let mut defined = std::collections::BTreeSet::new();
+    for (number, deps) in &chunks {
+        if deps.iter().any(|d| !defined.contains(d)) {
+            return Err(format!("chunk {number} depends on a chunk defined after it").into());
+        }
+        defined.insert(*number);
+    }
+    let table: Vec<serde_json::Value> = chunks
+        .iter()
+        .map(|(number, deps)| if deps.is_empty() { (*number).into() } else { serde_json::json!([number, deps]) })
+        .collect();
+    let mut out = String::from(helpers);
+    out.push_str(&module_loader_body("").replace(
+        "    const src = chunkResponse(\"\");\n",
+        "const loadModule = (name, deps) => makeLoad(() => {\n    const src = chunkResponse(name);\n",
+    ));
+    out.push_str(", deps.map((n) => chunks[n]));\n");
+    out.push_str(&format!(
+        "const chunks = [];\nfor (const entry of {}) {{\n    const [number, deps] = Array.isArray(entry) ? entry : [entry, []];\n    chunks[number] = loadModule(`chunk_${{number}}`, deps);\n}}\n",
+        serde_json::to_string(&table)?
+    ));
+    for (split, deps) in splits {
+        if deps.iter().any(|d| !defined.contains(d)) {
+            return Err(format!("split {split} depends on a chunk that has no loader").into());
+        }
+        out.push_str(&format!(
+            "{SPLIT}{split} = wrapAsyncCb(loadModule(\"split_{split}\", {}));\n",
+            serde_json::to_string(&deps)?
+        ));
+    }
+    Ok(out)
+}
+
 /// Prepended to the generated loader (an ES module, evaluated before the main module runs),
 /// after the tables `packsOfSplit` (split module → the packs that bring its chunks) and
 /// `packCovers` (a pack of two splits → the two packs it stands for).
@@ -360,6 +468,36 @@ mod tests {
             let parsed = parse_alongside(&[bad]);
             assert!(parsed.is_err() || pack_contents(&manifest, &parsed.unwrap()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_module_loaders_come_from_a_table_and_anything_unexpected_stops_the_build() {
+        let loader = |chunk_18: &str| {
+            format!(
+                "import {{ initSync }} from \"./app.js\";\nfunction makeLoad(fetcher, deps) {{ }}\n\
+                 /* a, b */\nconst __chunk_18 = makeLoad(() => {{\n{chunk_18}, []);\n\
+                 /* a */\nconst __chunk_20 = makeLoad(() => {{\n{}, [__chunk_18]);\n\
+                 export const __wasm_split_load_a_1 = wrapAsyncCb(makeLoad(() => {{\n{}, [__chunk_18, __chunk_20]));\n",
+                module_loader_body("chunk_20"),
+                module_loader_body("split_a_1"),
+            )
+        };
+        let table = loaders_from_a_table(&loader(&module_loader_body("chunk_18"))).unwrap();
+        assert_eq!(
+            table,
+            "import { initSync } from \"./app.js\";\nfunction makeLoad(fetcher, deps) { }\n\
+             const loadModule = (name, deps) => makeLoad(() => {\n    const src = chunkResponse(name);\n    \
+             src.catch(() => {});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n\
+             , deps.map((n) => chunks[n]));\nconst chunks = [];\nfor (const entry of [18,[20,[18]]]) {\n    \
+             const [number, deps] = Array.isArray(entry) ? entry : [entry, []];\n    \
+             chunks[number] = loadModule(`chunk_${number}`, deps);\n}\n\
+             export const __wasm_split_load_a_1 = wrapAsyncCb(loadModule(\"split_a_1\", [18,20]));\n"
+        );
+        // A loader body other than the known one (here: another module's name) is an error.
+        assert!(loaders_from_a_table(&loader(&module_loader_body("chunk_19"))).is_err());
+        assert!(
+            loaders_from_a_table(&format!("{}console.log(1);\n", loader(&module_loader_body("chunk_18")))).is_err()
+        );
     }
 
     #[test]

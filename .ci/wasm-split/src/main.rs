@@ -304,6 +304,18 @@ fn module_loader_body(module: &str) -> String {
     )
 }
 
+/// After a module loader's first line: its expected body, then `, [deps]` and `close`; returns
+/// the dependency list and what follows.
+fn module_loader_rest<'a>(after: &'a str, module: &str, close: &str) -> Result<(&'a str, &'a str), Error> {
+    let after = after
+        .strip_prefix(module_loader_body(module).as_str())
+        .ok_or_else(|| format!("{module}'s loader is not the expected one"))?;
+    after
+        .strip_prefix(", [")
+        .and_then(|a| a.split_once(close))
+        .ok_or_else(|| format!("{module}'s loader without its dependencies").into())
+}
+
 /// The generated loader (after `take_chunks_from_packs`) with its ~240 copies of one loader
 /// body (`const __chunk_N = makeLoad(() => {…}, [deps]);` per chunk, `export const
 /// __wasm_split_load_S = wrapAsyncCb(makeLoad(() => {…}, [deps]));` per split) replaced by one
@@ -337,27 +349,13 @@ fn loaders_from_a_table(loader: &str) -> Result<String, Error> {
             rest = after;
         } else if let Some(number) = line.strip_prefix(CHUNK).and_then(|l| l.strip_suffix(" = makeLoad(() => {")) {
             let number: u32 = number.parse()?;
-            let body = module_loader_body(&format!("chunk_{number}"));
-            let after = after
-                .strip_prefix(body.as_str())
-                .ok_or_else(|| format!("chunk {number}'s loader is not the expected one"))?;
-            let (deps, after) = after
-                .strip_prefix(", [")
-                .and_then(|a| a.split_once("]);\n"))
-                .ok_or("a chunk loader without its dependencies")?;
+            let (deps, after) = module_loader_rest(after, &format!("chunk_{number}"), "]);\n")?;
             chunks.push((number, deps_of(deps)?));
             rest = after;
         } else if let Some(split) =
             line.strip_prefix(SPLIT).and_then(|l| l.strip_suffix(" = wrapAsyncCb(makeLoad(() => {"))
         {
-            let body = module_loader_body(&format!("split_{split}"));
-            let after = after
-                .strip_prefix(body.as_str())
-                .ok_or_else(|| format!("split {split}'s loader is not the expected one"))?;
-            let (deps, after) = after
-                .strip_prefix(", [")
-                .and_then(|a| a.split_once("]));\n"))
-                .ok_or("a split loader without its dependencies")?;
+            let (deps, after) = module_loader_rest(after, &format!("split_{split}"), "]));\n")?;
             splits.push((split.to_string(), deps_of(deps)?));
             rest = after;
         } else if line.trim().is_empty() {

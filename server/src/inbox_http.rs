@@ -100,30 +100,40 @@ fn client_ip(headers: &axum::http::Extensions) -> String {
 async fn webhook(
     State(state): State<AppState>,
     Path(channel): Path<String>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let limit = state.settings.limits.webhook_per_channel;
-    if let Err(err) =
-        rate_limit::take(&state.db, Bucket::WebhookToChannel(&channel), limit, "Too many webhook deliveries.").await
+    let limits = state.settings.limits;
+    let ip = client_ip(&extensions);
+    let refused_from_here = Bucket::WebhookRefusedFromAddress(&ip);
+    let refusal = "Too many refused webhook deliveries from your address.";
+    if let Err(err) = rate_limit::check(&state.db, refused_from_here, limits.webhook_refused_per_address, refusal).await
     {
         return failure(err);
     }
-    match intake::ingest_webhook(
+    let result = intake::ingest_webhook(
         &state.db,
         &state.hub,
+        Some(limits.webhook_per_channel),
         Some(&media_sink(&state)),
         &channel,
         header("x-switchboard-timestamp"),
         header("x-switchboard-signature"),
         &body,
     )
-    .await
+    .await;
+    // Only refusals are counted per address: accepted deliveries never wait for this write.
+    if let Err(AppError::BadSignature | AppError::NotFound | AppError::BadRequest(_) | AppError::Invalid { .. }) =
+        &result
+        && let Err(err) =
+            rate_limit::take(&state.db, refused_from_here, limits.webhook_refused_per_address, refusal).await
+        && !matches!(err, AppError::RateLimited { .. })
     {
-        Ok(receipt) => json(&receipt),
-        Err(err) => failure(err),
+        tracing::warn!(error = %err, "could not count a refused webhook delivery");
     }
+    answer(result)
 }
 
 // ---------------------------------------------------------------------------------------------

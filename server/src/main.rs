@@ -153,12 +153,13 @@ fn spawn_housekeeping(state: &app::server::AppState) {
                 tracing::warn!(error = %err, "could not delete expired sessions");
             }
             let now = app::server::db::now_ms();
-            if let Err(err) = app::server::repo::rate_limits::prune(db.pool(), now).await {
-                tracing::warn!(error = %err, "could not prune rate limits");
-            }
-            // Live streams resume from the log for up to a day; a client away longer reloads.
-            if let Err(err) = app::server::repo::events::prune(db.pool(), now - 24 * 3600 * 1000).await {
-                tracing::warn!(error = %err, "could not prune live events");
+            let pruned = async {
+                app::server::repo::rate_limits::prune(&mut *db.writer().await?, now).await?;
+                // Live streams resume from the log for up to a day; a client away longer reloads.
+                app::server::repo::events::prune(&mut *db.writer().await?, now - 24 * 3600 * 1000).await
+            };
+            if let Err(err) = pruned.await {
+                tracing::warn!(error = %err, "could not prune rate limits and live events");
             }
         }
     });

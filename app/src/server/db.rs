@@ -34,6 +34,8 @@ pub struct Db {
     url: std::sync::Arc<str>,
     /// SQLite: one writer at a time in this process (see `begin_write`).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the background checkpointer runs while any clone of this handle lives.
+    _checkpointer_alive: std::sync::Arc<()>,
 }
 
 /// A write transaction from `Db::begin_write`; use it as the connection it wraps, then
@@ -50,6 +52,25 @@ impl WriteTx {
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.tx.rollback().await
+    }
+}
+
+/// A connection from `Db::writer`, holding this process's write turn on SQLite.
+pub struct Writer {
+    conn: sqlx::pool::PoolConnection<Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for Writer {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
     }
 }
 
@@ -80,10 +101,13 @@ impl Db {
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; the busy timeout makes a
-                            // second writer wait for the lock instead of failing at once.
+                            // second writer wait for the lock instead of failing at once. The
+                            // checkpointer (below) copies the log back into the database, so a
+                            // writer holding the lock does it only when it has fallen far behind.
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA wal_autocheckpoint = 8000;",
                             )
                             .await?;
                             Ok(())
@@ -96,7 +120,11 @@ impl Db {
                 AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?
             }
         };
-        Ok(Db { pool, backend, url: url.into(), write_gate: Default::default() })
+        let alive = std::sync::Arc::new(());
+        if backend == Backend::Sqlite {
+            spawn_checkpointer(pool.clone(), std::sync::Arc::downgrade(&alive));
+        }
+        Ok(Db { pool, backend, url: url.into(), write_gate: Default::default(), _checkpointer_alive: alive })
     }
 
     pub async fn migrate(&self) -> Result<(), MigrateError> {
@@ -132,6 +160,17 @@ impl Db {
         }
     }
 
+    /// A connection for one self-contained write statement (autocommit), taking its turn at
+    /// the same gate as `begin_write` on SQLite: a statement that met a gated transaction in
+    /// SQLite's busy handler instead slept there, and the transactions behind it waited too.
+    pub async fn writer(&self) -> Result<Writer, sqlx::Error> {
+        let gate = match self.backend {
+            Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        Ok(Writer { conn: self.pool.acquire().await?, _gate: gate })
+    }
+
     /// Serialises writers of one bot's team and billing state for the rest of the transaction.
     /// Postgres locks the bot row; SQLite's `BEGIN IMMEDIATE` already holds the write lock.
     pub async fn lock_bot(&self, conn: &mut sqlx::AnyConnection, bot: i64) -> Result<(), sqlx::Error> {
@@ -151,6 +190,26 @@ impl Db {
     }
 }
 
+/// Copies SQLite's write-ahead log back into the database file every 100 ms, beside the
+/// writers. Left to SQLite, the commit that crosses the log's size limit does it (copying a few
+/// MB and syncing the file) while it holds the one write lock: every writer queued behind it
+/// waited ~10 ms. A passive checkpoint never blocks a writer or a reader.
+fn spawn_checkpointer(pool: AnyPool, alive: std::sync::Weak<()>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if alive.strong_count() == 0 || pool.is_closed() {
+                return;
+            }
+            if let Err(err) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                tracing::warn!(error = %err, "could not checkpoint the SQLite log");
+            }
+        }
+    });
+}
+
 /// The Postgres channel that carries "bot N has new live events" between server processes.
 pub const EVENTS_CHANNEL: &str = "switchboard_events";
 
@@ -166,6 +225,37 @@ pub async fn notify_event(
         sqlx::query("SELECT pg_notify($1, $2)").bind(EVENTS_CHANNEL).bind(bot.0.to_string()).execute(conn).await?;
     }
     Ok(())
+}
+
+/// SQL appending `rows` live events to a bot's log in one round trip, numbered on from the
+/// bot's counter, which it advances: `$1` the bot, `$2` how many, `$3` the time, then kind,
+/// conversation and payload of each event from `$4`. Postgres runs the counter's UPDATE as a
+/// CTE of the INSERT; SQLite has no writing CTEs, so it runs the two statements as one batch
+/// (binding `$N` by number across it). Either way the bot row stays locked to the commit, so
+/// numbers are gapless and appear in order.
+pub fn append_events_sql(backend: Backend, rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let b = 4 + i * 3;
+            match backend {
+                Backend::Postgres => format!("({}, ${b}::text, ${}::bigint, ${}::text)", i + 1, b + 1, b + 2),
+                Backend::Sqlite => format!("({}, ${b}, ${}, ${})", i + 1, b + 1, b + 2),
+            }
+        })
+        .collect();
+    let rows = format!("v (n, kind, conversation_id, payload) AS (VALUES {})", values.join(", "));
+    let insert = "INSERT INTO events (bot_id, seq, kind, conversation_id, payload, created_at) \
+                  SELECT $1, c.event_seq - $2 + v.n, v.kind, v.conversation_id, v.payload, $3";
+    match backend {
+        Backend::Postgres => format!(
+            "WITH c AS (UPDATE bots SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq), {rows} \
+             {insert} FROM c, v ORDER BY v.n"
+        ),
+        Backend::Sqlite => format!(
+            "UPDATE bots SET event_seq = event_seq + $2 WHERE id = $1; \
+             WITH {rows} {insert} FROM (SELECT event_seq FROM bots WHERE id = $1) c, v ORDER BY v.n"
+        ),
+    }
 }
 
 /// Claims up to `limit` due outbox rows for this worker until `lock_until`. On Postgres
@@ -188,7 +278,7 @@ pub async fn claim_outbox(db: &Db, now: i64, lock_until: i64, limit: i64) -> Res
     .bind(now)
     .bind(lock_until)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.writer().await?)
     .await
 }
 

@@ -29,6 +29,7 @@ pub enum Bucket<'a> {
     LogInAsEmail(&'a str),
     InvitationPreviewFromAddress(&'a str),
     WebhookToChannel(&'a str),
+    WebhookRefusedFromAddress(&'a str),
     WidgetStartFromAddress(&'a str),
     WidgetFromAddress(&'a str),
     WidgetFromVisitor(&'a str),
@@ -43,6 +44,7 @@ impl Bucket<'_> {
             Bucket::LogInAsEmail(email) => format!("log_in:email:{email}"),
             Bucket::InvitationPreviewFromAddress(ip) => format!("invitation:ip:{ip}"),
             Bucket::WebhookToChannel(channel) => format!("webhook:channel:{channel}"),
+            Bucket::WebhookRefusedFromAddress(ip) => format!("webhook_refused:ip:{ip}"),
             Bucket::WidgetStartFromAddress(ip) => format!("widget_start:ip:{ip}"),
             Bucket::WidgetFromAddress(ip) => format!("widget:ip:{ip}"),
             Bucket::WidgetFromVisitor(visitor) => format!("widget:visitor:{visitor}"),
@@ -52,8 +54,40 @@ impl Bucket<'_> {
 
 /// Counts one hit; over the limit → 429 whose message is `refusal` followed by how long to wait.
 pub async fn take(db: &Db, bucket: Bucket<'_>, limit: Limit, refusal: &str) -> Result<(), AppError> {
+    take_in(&mut *db.writer().await?, bucket, limit, refusal).await
+}
+
+/// `take` inside the caller's write transaction: the hit commits with the work it guards and
+/// costs no transaction of its own (the webhook's hot path). Over the limit the caller rolls
+/// back, so a refused request changes nothing.
+pub async fn take_in(
+    conn: &mut sqlx::AnyConnection,
+    bucket: Bucket<'_>,
+    limit: Limit,
+    refusal: &str,
+) -> Result<(), AppError> {
     let now = now_ms();
-    let counter = rate_limits::hit(db.pool(), &bucket.key(), now, limit.window.as_millis() as i64).await?;
+    let counter = rate_limits::hit(conn, &bucket.key(), now, limit.window.as_millis() as i64).await?;
+    verdict(bucket, counter, limit, now, refusal)
+}
+
+/// Refuses when `bucket` is already over its limit, without counting: for limits that count
+/// only failures (a read, so requests that succeed never queue for a write).
+pub async fn check(db: &Db, bucket: Bucket<'_>, limit: Limit, refusal: &str) -> Result<(), AppError> {
+    let now = now_ms();
+    match rate_limits::current(db.pool(), &bucket.key(), now).await? {
+        Some(counter) => verdict(bucket, counter, limit, now, refusal),
+        None => Ok(()),
+    }
+}
+
+fn verdict(
+    bucket: Bucket<'_>,
+    counter: rate_limits::Counter,
+    limit: Limit,
+    now: i64,
+    refusal: &str,
+) -> Result<(), AppError> {
     if counter.hits <= limit.max {
         return Ok(());
     }
@@ -63,9 +97,9 @@ pub async fn take(db: &Db, bucket: Bucket<'_>, limit: Limit, refusal: &str) -> R
 }
 
 pub async fn refund(db: &Db, bucket: Bucket<'_>) -> Result<(), AppError> {
-    Ok(rate_limits::refund(db.pool(), &bucket.key()).await?)
+    Ok(rate_limits::refund(&mut *db.writer().await?, &bucket.key()).await?)
 }
 
 pub async fn clear(db: &Db, bucket: Bucket<'_>) -> Result<(), AppError> {
-    Ok(rate_limits::clear(db.pool(), &bucket.key()).await?)
+    Ok(rate_limits::clear(&mut *db.writer().await?, &bucket.key()).await?)
 }

@@ -36,7 +36,7 @@ impl SessionStore for SqlSessionStore {
             .bind(record.id.to_string())
             .bind(&data)
             .bind(expiry_ms(record))
-            .execute(self.db.pool())
+            .execute(&mut *self.db.writer().await.map_err(backend)?)
             .await
             .map_err(backend)?;
             if inserted.rows_affected() == 1 {
@@ -55,7 +55,7 @@ impl SessionStore for SqlSessionStore {
         .bind(record.id.to_string())
         .bind(data)
         .bind(expiry_ms(record))
-        .execute(self.db.pool())
+        .execute(&mut *self.db.writer().await.map_err(backend)?)
         .await
         .map_err(backend)?;
         Ok(())
@@ -81,7 +81,7 @@ impl SessionStore for SqlSessionStore {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id.to_string())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.writer().await.map_err(backend)?)
             .await
             .map_err(backend)?;
         Ok(())
@@ -93,7 +93,7 @@ impl ExpiredDeletion for SqlSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1")
             .bind(now_ms())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.writer().await.map_err(backend)?)
             .await
             .map_err(backend)?;
         Ok(())

@@ -70,7 +70,11 @@ pub struct Limits {
     /// Invitation link previews per client address (the links themselves are unguessable).
     pub invitation_preview_per_address: Limit,
     /// Webhook deliveries per API channel (signed; the limit only stops a runaway connector).
+    /// Counted in the delivery's own transaction; a redelivery answered as a duplicate is not.
     pub webhook_per_channel: Limit,
+    /// Refused webhook deliveries (bad signature, unknown channel, malformed body) per client
+    /// address; past it the address is refused until the window ends.
+    pub webhook_refused_per_address: Limit,
     /// New widget chat sessions per client address.
     pub widget_start_per_address: Limit,
     /// Widget calls per client address — messages, typing, hand-overs, loading the chat and
@@ -90,6 +94,7 @@ impl Default for Limits {
             log_in_per_email: Limit::per(100, 60 * MINUTE),
             invitation_preview_per_address: Limit::per(60, MINUTE),
             webhook_per_channel: Limit::per(60_000, MINUTE),
+            webhook_refused_per_address: Limit::per(120, MINUTE),
             widget_start_per_address: Limit::per(30, 60 * MINUTE),
             widget_per_address: Limit::per(600, MINUTE),
             widget_per_visitor: Limit::per(60, MINUTE),

@@ -194,7 +194,7 @@ async fn a_hundred_arrivals_at_once_never_overfill_anyone() {
             let raw = serde_json::to_vec(&body).unwrap();
             let ts = now_ms() / 1000;
             let sig = secrets::sign_webhook(&secret, ts, &raw);
-            intake::ingest_webhook(&db, &hub, None, &public_id, Some(&ts.to_string()), Some(&sig), &raw).await.unwrap()
+            intake::ingest_webhook(&db, &hub, None, None, &public_id, Some(&ts.to_string()), Some(&sig), &raw).await.unwrap()
         }));
     }
     for t in tasks {

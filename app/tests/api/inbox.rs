@@ -51,6 +51,7 @@ impl Inbox {
         intake::ingest_webhook(
             self.db(),
             &self.hub,
+            None,
             Some(&self.sink()),
             &self.api.channel.public_id,
             Some(&ts.to_string()),
@@ -100,20 +101,21 @@ async fn a_signed_webhook_is_stored_once_and_a_bad_or_stale_one_not_at_all() {
     let stale_ts = now - intake::SIGNATURE_TOLERANCE_SECS - 5;
     let stale = secrets::sign_webhook(&i.api.secret, stale_ts, &raw);
     for (ts, sig) in [(now, wrong.as_str()), (stale_ts, stale.as_str()), (now, "")] {
-        let err = intake::ingest_webhook(i.db(), &i.hub, None, &public_id, Some(&ts.to_string()), Some(sig), &raw)
-            .await
-            .unwrap_err();
+        let err =
+            intake::ingest_webhook(i.db(), &i.hub, None, None, &public_id, Some(&ts.to_string()), Some(sig), &raw)
+                .await
+                .unwrap_err();
         assert_eq!(err, AppError::BadSignature);
         assert_eq!(err.status(), 401);
     }
-    let err = intake::ingest_webhook(i.db(), &i.hub, None, &public_id, None, None, &raw).await.unwrap_err();
+    let err = intake::ingest_webhook(i.db(), &i.hub, None, None, &public_id, None, None, &raw).await.unwrap_err();
     assert_eq!(err.status(), 401);
     assert_eq!(i.count("SELECT COUNT(*) FROM messages").await, 1, "nothing stored from refused deliveries");
 
     // Malformed but signed: a clear 400, nothing stored.
     let junk = b"{\"message_id\": 5}".to_vec();
     let sig = secrets::sign_webhook(&i.api.secret, now, &junk);
-    let err = intake::ingest_webhook(i.db(), &i.hub, None, &public_id, Some(&now.to_string()), Some(&sig), &junk)
+    let err = intake::ingest_webhook(i.db(), &i.hub, None, None, &public_id, Some(&now.to_string()), Some(&sig), &junk)
         .await
         .unwrap_err();
     assert_eq!(err.status(), 400);
@@ -486,7 +488,7 @@ async fn a_resumed_stream_misses_nothing_and_repeats_nothing() {
                 let raw = serde_json::to_vec(&serde_json::json!({"message_id": format!("m{n}"), "contact": {"id": "c1"}, "text": format!("after {n}")})).unwrap();
                 let ts = now_ms() / 1000;
                 let sig = secrets::sign_webhook(&api_secret, ts, &raw);
-                intake::ingest_webhook(&db, &hub, None, &public_id, Some(&ts.to_string()), Some(&sig), &raw)
+                intake::ingest_webhook(&db, &hub, None, None, &public_id, Some(&ts.to_string()), Some(&sig), &raw)
                     .await
                     .unwrap();
             }

@@ -116,6 +116,7 @@ async fn search_sees_only_the_members_bot() {
         i.db(),
         &i.hub,
         None,
+        None,
         &api.channel.public_id,
         Some(&ts.to_string()),
         Some(&format!("sha256={sig}")),

@@ -17,7 +17,11 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let app = TestApp::new().await;
+    setup_with(app::server::Settings::default()).await
+}
+
+async fn setup_with(settings: app::server::Settings) -> Setup {
+    let app = TestApp::with_settings(settings).await;
     let owner = app.sign_up("Olive Owner", "olive@example.com").await;
     let bot = app.create_bot(&owner, "Acme").await;
     let reply = app
@@ -76,6 +80,48 @@ async fn webhooks_are_acknowledged_after_commit_and_refused_when_unsigned() {
     let too_large = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &huge, 0)).await;
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(s.app.count("messages").await, 1, "nothing stored from refused deliveries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhook_deliveries_are_limited_per_channel_and_counted_with_the_message() {
+    let mut settings = app::server::Settings::default();
+    settings.limits.webhook_per_channel = app::server::rate_limit::Limit::per(2, std::time::Duration::from_secs(3600));
+    let Setup { app, api, .. } = setup_with(settings).await;
+    let delivery =
+        |n: usize| serde_json::json!({"message_id": format!("m{n}"), "contact": {"id": "+1555"}, "text": "hi"});
+    for n in 0..2 {
+        let ok = app.send(hook(&api.channel.public_id, &api.secret, &delivery(n), 0)).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    }
+    let refused = app.send(hook(&api.channel.public_id, &api.secret, &delivery(2), 0)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert!(refused.headers.get(header::RETRY_AFTER).is_some());
+    assert!(refused.body.contains("Too many webhook deliveries."), "{}", refused.body);
+    assert_eq!(app.count("messages").await, 2, "the refused delivery stored nothing");
+    // A redelivery of a stored message is answered from what is stored, over the limit or not.
+    let again = app.send(hook(&api.channel.public_id, &api.secret, &delivery(0), 0)).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.json::<serde_json::Value>()["duplicate"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_address_sending_refused_deliveries_is_refused_until_the_window_ends() {
+    let mut settings = app::server::Settings::default();
+    settings.limits.webhook_refused_per_address =
+        app::server::rate_limit::Limit::per(3, std::time::Duration::from_secs(3600));
+    let Setup { app, api, .. } = setup_with(settings).await;
+    let body = serde_json::json!({"message_id": "m1", "contact": {"id": "+1555"}, "text": "hi"});
+    for _ in 0..4 {
+        let bad = app.send(hook(&api.channel.public_id, "a guessed secret", &body, 0)).await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED, "{}", bad.body);
+    }
+    let unknown = app.send(hook("no-such-channel", &api.secret, &body, 0)).await;
+    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS, "{}", unknown.body);
+    let signed = app.send(hook(&api.channel.public_id, &api.secret, &body, 0)).await;
+    assert_eq!(signed.status, StatusCode::TOO_MANY_REQUESTS, "{}", signed.body);
+    assert!(signed.headers.get(header::RETRY_AFTER).is_some());
+    assert!(signed.body.contains("Too many refused webhook deliveries"), "{}", signed.body);
+    assert_eq!(app.count("messages").await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

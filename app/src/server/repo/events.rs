@@ -1,41 +1,23 @@
-//! The per-bot live event log. Appending takes the bot's next number under its row lock
-//! (`UPDATE bots … RETURNING`), so numbers are gapless and become visible in order.
+//! The per-bot live event log. Appending advances the bot's counter, which locks its row to
+//! the commit, so numbers are gapless and become visible in order.
 use crate::domain::BotId;
 use crate::domain::events::{LiveEvent, Numbered};
-use crate::server::db::{Backend, now_ms};
+use crate::server::db::{Backend, append_events_sql, now_ms};
 use sqlx::{Any, Executor};
 
-/// Appends `event` to `bot`'s log inside the caller's transaction and returns its number. On
-/// Postgres the commit also notifies every server process (LISTEN/NOTIFY), so streams on other
-/// processes wake at once.
+/// Appends `event` to `bot`'s log inside the caller's transaction. On Postgres the commit also
+/// notifies every server process (LISTEN/NOTIFY), so streams on other processes wake at once.
 pub async fn append(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     bot: BotId,
     event: &LiveEvent,
-) -> Result<i64, sqlx::Error> {
-    let seq: i64 = sqlx::query_scalar("UPDATE bots SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq")
-        .bind(bot.0)
-        .fetch_one(&mut *conn)
-        .await?;
-    let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT INTO events (bot_id, seq, kind, conversation_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(bot.0)
-    .bind(seq)
-    .bind(event.code())
-    .bind(event.conversation().map(|c| c.0))
-    .bind(payload)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
-    crate::server::db::notify_event(conn, backend, bot).await?;
-    Ok(seq)
+) -> Result<(), sqlx::Error> {
+    append_many(conn, backend, bot, std::slice::from_ref(event)).await
 }
 
-/// Appends several events at once (numbers reserved in one step, one multi-row insert): the
-/// same log as `append` called for each, in order.
+/// Appends several events at once, in order: numbers reserved and rows inserted in one round
+/// trip per 200 events (see `db::append_events_sql`).
 pub async fn append_many(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -45,34 +27,13 @@ pub async fn append_many(
     if events.is_empty() {
         return Ok(());
     }
-    let last: i64 = sqlx::query_scalar("UPDATE bots SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq")
-        .bind(bot.0)
-        .bind(events.len() as i64)
-        .fetch_one(&mut *conn)
-        .await?;
-    let first = last - events.len() as i64 + 1;
     let now = now_ms();
-    for (chunk_start, chunk) in events.chunks(200).enumerate().map(|(n, c)| (n * 200, c)) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * 6;
-                format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO events (bot_id, seq, kind, conversation_id, payload, created_at) VALUES {}",
-            rows.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for (i, event) in chunk.iter().enumerate() {
+    for chunk in events.chunks(200) {
+        let sql = append_events_sql(backend, chunk.len());
+        let mut query = sqlx::query(&sql).bind(bot.0).bind(chunk.len() as i64).bind(now);
+        for event in chunk {
             let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            query = query
-                .bind(bot.0)
-                .bind(first + (chunk_start + i) as i64)
-                .bind(event.code())
-                .bind(event.conversation().map(|c| c.0))
-                .bind(payload)
-                .bind(now);
+            query = query.bind(event.code()).bind(event.conversation().map(|c| c.0)).bind(payload);
         }
         query.execute(&mut *conn).await?;
     }

@@ -362,9 +362,15 @@ pub async fn record_message<'c>(
     // Notes and system events do not change the customer-facing preview.
     let (preview_sql, message_sql) =
         if kind.customer_visible() { ("$2", "$3") } else { ("last_preview", "last_message_id") };
+    // An agent's reply is a person taking over: a conversation still with the bot opens, and
+    // the bot pauses.
+    let takeover = match kind {
+        MessageKind::Agent => ", status = CASE WHEN status = 'bot' THEN 'open' ELSE status END, bot_paused = 1",
+        _ => "",
+    };
     sqlx::query(&format!(
         "UPDATE conversations SET last_preview = {preview_sql}, last_message_id = {message_sql}, \
-         last_activity_at = $4, waiting_since = {waiting} WHERE id = $1"
+         last_activity_at = $4, waiting_since = {waiting}{takeover} WHERE id = $1"
     ))
     .bind(conversation.0)
     .bind(preview)

@@ -33,6 +33,19 @@ pub async fn hit<'c>(
     .await
 }
 
+/// The counter of `bucket` in its current window, if it has one.
+pub async fn current<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bucket: &str,
+    now: i64,
+) -> Result<Option<Counter>, sqlx::Error> {
+    sqlx::query_as("SELECT hits, resets_at FROM rate_limits WHERE bucket = $1 AND resets_at > $2")
+        .bind(bucket)
+        .bind(now)
+        .fetch_optional(db)
+        .await
+}
+
 /// Gives one hit back (a log-in that succeeded does not count against the limits).
 pub async fn refund<'c>(db: impl Executor<'c, Database = Any>, bucket: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0")

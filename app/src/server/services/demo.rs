@@ -144,9 +144,17 @@ async fn fill_conversations(
         let raw = serde_json::to_vec(&body).map_err(|_| AppError::Internal)?;
         let ts = now_ms() / 1000;
         let sig = secrets::sign_webhook(&api.secret, ts, &raw);
-        let receipt =
-            intake::ingest_webhook(db, hub, None, &api.channel.public_id, Some(&ts.to_string()), Some(&sig), &raw)
-                .await?;
+        let receipt = intake::ingest_webhook(
+            db,
+            hub,
+            None,
+            None,
+            &api.channel.public_id,
+            Some(&ts.to_string()),
+            Some(&sig),
+            &raw,
+        )
+        .await?;
         let conversation = ConversationId(receipt.conversation_id);
         let key = || secrets::random_hex(12);
         match then {

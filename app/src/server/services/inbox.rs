@@ -305,9 +305,11 @@ async fn add_message(
     };
     repo::record_message(&mut **tx, facts.id, stored.id, stored.kind, &preview, now).await?;
     if !facts.is_banned() {
-        events::append(tx, db.backend(), facts.bot_id, &LiveEvent::MessageAdded { message: stored.clone() }).await?;
-        events::append(tx, db.backend(), facts.bot_id, &LiveEvent::ConversationChanged { conversation: facts.id })
-            .await?;
+        let added = [
+            LiveEvent::MessageAdded { message: stored.clone() },
+            LiveEvent::ConversationChanged { conversation: facts.id },
+        ];
+        events::append_many(tx, db.backend(), facts.bot_id, &added).await?;
     }
     Ok(Some(stored))
 }
@@ -507,15 +509,6 @@ async fn write(
     };
     let now = now_ms();
     let (mut tx, me, facts) = open_action(db, user, bot, conversation, action).await?;
-    if let Some(mut existing) = repo::message_by_key(&mut *tx, conversation, key.as_str()).await? {
-        crate::server::repo::media::attach(&mut tx, std::slice::from_mut(&mut existing.message)).await?;
-        let same_file = existing.message.attachment.as_ref().map(|a| a.size_bytes) == file.map(|f| f.size_bytes);
-        return if existing.author == Some(me.member) && existing.message.body == text.as_str() && same_file {
-            Ok(existing.message)
-        } else {
-            Err(AppError::Conflict("This request key was already used for another message.".into()))
-        };
-    }
     let (kind, delivery) = match (what, facts.channel_kind) {
         (Compose::Note, _) => (MessageKind::Note, Delivery::None),
         (Compose::Reply, ChannelKind::Api) => (MessageKind::Agent, Delivery::Pending),
@@ -533,26 +526,39 @@ async fn write(
         idempotency_key: Some(key.as_str()),
         delivery,
     };
-    let stored = add_message(db, &mut tx, &facts, message, file, now)
-        .await?
-        .ok_or_else(|| AppError::Conflict("This request key was already used for another message.".into()))?;
-    if what == Compose::Reply {
-        // Replying is taking over: the conversation is with a person now.
-        if facts.status == ConversationStatus::Bot {
-            repo::set_status(&mut *tx, conversation, ConversationStatus::Open).await?;
-        }
-        if !facts.is_bot_paused() {
-            repo::set_bot_paused(&mut *tx, conversation, true).await?;
-        }
-        if delivery == Delivery::Pending {
-            crate::server::repo::outbox::enqueue(&mut *tx, bot, stored.id, now).await?;
-        }
+    // Storing a reply also takes the conversation over from the bot (`repo::record_message`).
+    let Some(stored) = add_message(db, &mut tx, &facts, message, file, now).await? else {
+        return already_stored(&mut tx, &me, conversation, &key, &text, file).await;
+    };
+    if delivery == Delivery::Pending {
+        crate::server::repo::outbox::enqueue(&mut *tx, bot, stored.id, now).await?;
     }
     commit(tx, hub, bot).await?;
     if delivery == Delivery::Pending {
         hub.outbox_queued();
     }
     Ok(stored)
+}
+
+/// The message a used idempotency key stored: the same request again (same author, text and
+/// file) is answered with it; anything else under that key is refused.
+async fn already_stored(
+    tx: &mut WriteTx,
+    me: &Acting,
+    conversation: ConversationId,
+    key: &IdempotencyKey,
+    text: &MessageText,
+    file: Option<&StoredFile>,
+) -> Result<MessageView, AppError> {
+    let reused = || AppError::Conflict("This request key was already used for another message.".into());
+    let mut existing = repo::message_by_key(&mut **tx, conversation, key.as_str()).await?.ok_or_else(reused)?;
+    crate::server::repo::media::attach(tx, std::slice::from_mut(&mut existing.message)).await?;
+    let same_file = existing.message.attachment.as_ref().map(|a| a.size_bytes) == file.map(|f| f.size_bytes);
+    if existing.author == Some(me.member) && existing.message.body == text.as_str() && same_file {
+        Ok(existing.message)
+    } else {
+        Err(reused())
+    }
 }
 
 /// Close or reopen.

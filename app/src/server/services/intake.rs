@@ -12,6 +12,7 @@ use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
 use crate::server::live::Hub;
 use crate::server::media::MediaStore;
+use crate::server::rate_limit::{self, Bucket, Limit};
 use crate::server::repo::events;
 use crate::server::repo::inbox::{self as repo, ChannelRow, ContactDetails, NewConversation, NewMessage};
 use crate::server::secrets;
@@ -87,17 +88,21 @@ struct Inbound<'a> {
     from_bot: bool,
     provider_message_id: &'a str,
     handover: bool,
+    /// Counted with the message, in its transaction.
+    limit: Option<(Bucket<'a>, Limit)>,
 }
 
 fn bad_signature() -> AppError {
     AppError::BadSignature
 }
 
-/// Verifies and stores one webhook delivery (an inline file goes to `media`). `timestamp` and `signature` are the
+/// Verifies and stores one webhook delivery (an inline file goes to `media`), counting it
+/// against `per_channel` in the same transaction. `timestamp` and `signature` are the
 /// `X-Switchboard-Timestamp` and `X-Switchboard-Signature` headers; `body` the raw bytes.
 pub async fn ingest_webhook(
     db: &Db,
     hub: &Hub,
+    per_channel: Option<Limit>,
     media: Option<&MediaSink<'_>>,
     channel_public_id: &str,
     timestamp: Option<&str>,
@@ -146,6 +151,7 @@ pub async fn ingest_webhook(
         from_bot,
         provider_message_id,
         handover: hook.handover,
+        limit: per_channel.map(|limit| (Bucket::WebhookToChannel(channel_public_id), limit)),
     };
     if inbound.text.as_str().is_empty() && hook.attachment.is_none() {
         return Err(AppError::invalid("text", "Send a text, an attachment or both."));
@@ -193,10 +199,15 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
     let now = now_ms();
     let channel = inbound.channel;
     let bot = channel.bot_id;
+    // A redelivery is answered from a read, without waiting for the write turn; one racing
+    // this check is caught by the message's unique constraint below.
+    if let Some(existing) = repo::message_by_provider_id(db.pool(), channel.id, inbound.provider_message_id).await? {
+        return Ok(duplicate(existing));
+    }
     let mut tx = db.begin_write().await?;
     db.lock_bot(&mut tx, bot.0).await?;
-    if let Some(existing) = repo::message_by_provider_id(&mut *tx, channel.id, inbound.provider_message_id).await? {
-        return Ok(duplicate(existing));
+    if let Some((bucket, limit)) = inbound.limit {
+        rate_limit::take_in(&mut tx, bucket, limit, "Too many webhook deliveries.").await?;
     }
     let identity = repo::upsert_contact(&mut *tx, bot, channel.id, &inbound.contact, now).await?;
     let contact = repo::person_of(&mut tx, identity).await?;
@@ -256,8 +267,11 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
     }
     // A banned contact's messages are kept (in Banned) but notify no one.
     if !facts.is_banned() {
-        append(db, &mut tx, bot, LiveEvent::MessageAdded { message: stored.clone() }).await?;
-        append(db, &mut tx, bot, LiveEvent::ConversationChanged { conversation: facts.id }).await?;
+        let added = [
+            LiveEvent::MessageAdded { message: stored.clone() },
+            LiveEvent::ConversationChanged { conversation: facts.id },
+        ];
+        append(db, &mut tx, bot, &added).await?;
     }
     tx.commit().await?;
     hub.wake(bot);
@@ -289,8 +303,8 @@ fn duplicate(existing: crate::domain::inbox::MessageView) -> Recorded {
     }
 }
 
-async fn append(db: &Db, tx: &mut WriteTx, bot: BotId, event: LiveEvent) -> Result<(), AppError> {
-    events::append(tx, db.backend(), bot, &event).await?;
+async fn append(db: &Db, tx: &mut WriteTx, bot: BotId, events: &[LiveEvent]) -> Result<(), AppError> {
+    events::append_many(tx, db.backend(), bot, events).await?;
     Ok(())
 }
 
@@ -427,6 +441,7 @@ pub async fn widget_send(
         from_bot: false,
         provider_message_id: &provider_message_id,
         handover,
+        limit: None,
     };
     let recorded = record_inbound(db, hub, &inbound).await?;
     Ok(WidgetSent { conversation_id: recorded.conversation.0, message: recorded.message })
@@ -458,6 +473,7 @@ pub async fn widget_upload(
         from_bot: false,
         provider_message_id: &provider_message_id,
         handover: false,
+        limit: None,
     };
     let recorded = record_inbound(db, hub, &inbound).await?;
     Ok(WidgetSent { conversation_id: recorded.conversation.0, message: recorded.message })
@@ -510,8 +526,9 @@ pub async fn widget_handover(db: &Db, hub: &Hub, public_id: &str, token: &str) -
         if let Some(stored) = repo::insert_message(&mut *tx, &system, now).await? {
             repo::record_message(&mut *tx, conversation, stored.id, MessageKind::System, "", now).await?;
             if !facts.is_banned() {
-                append(db, &mut tx, bot, LiveEvent::MessageAdded { message: stored }).await?;
-                append(db, &mut tx, bot, LiveEvent::ConversationChanged { conversation }).await?;
+                let added =
+                    [LiveEvent::MessageAdded { message: stored }, LiveEvent::ConversationChanged { conversation }];
+                append(db, &mut tx, bot, &added).await?;
             }
         }
         if !facts.is_banned() {
@@ -536,7 +553,7 @@ pub async fn widget_typing(db: &Db, hub: &Hub, public_id: &str, token: &str) -> 
         .filter(|c| c.status != ConversationStatus::Closed);
     let Some(conversation) = current.filter(|c| !c.is_banned()) else { return Ok(()) };
     let event = LiveEvent::Typing { conversation: conversation.id, name: contact.name.clone(), customer: true };
-    append(db, &mut tx, bot, event).await?;
+    append(db, &mut tx, bot, &[event]).await?;
     tx.commit().await?;
     hub.wake(bot);
     Ok(())

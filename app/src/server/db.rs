@@ -6,6 +6,9 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
 
+pub use crate::server::write_turn::GroupCommit;
+use crate::server::write_turn::{OpenGroup, TurnGuard, WriteTurns};
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -33,7 +36,7 @@ pub struct Db {
     backend: Backend,
     url: std::sync::Arc<str>,
     /// SQLite: one writer at a time in this process (see `begin_write`).
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    write_gate: std::sync::Arc<WriteTurns>,
     /// SQLite: the background checkpointer runs while any clone of this handle lives.
     _checkpointer_alive: std::sync::Arc<()>,
 }
@@ -41,24 +44,77 @@ pub struct Db {
 /// A write transaction from `Db::begin_write`; use it as the connection it wraps, then
 /// `commit` (dropping it rolls back).
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Open until the transaction ends.
+    tx: Option<Transaction<'static, Any>>,
+    /// SQLite: this process's write turn, held to the end.
+    turn: Option<TurnGuard>,
+    /// SQLite, grouped writers: the group this transaction carries and its waiting members,
+    /// told how it ended.
+    group: Option<(u64, Vec<tokio::sync::oneshot::Sender<bool>>)>,
+    turns: Option<std::sync::Arc<WriteTurns>>,
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    fn new(tx: Transaction<'static, Any>, turn: Option<TurnGuard>) -> WriteTx {
+        WriteTx { tx: Some(tx), turn, group: None, turns: None }
     }
 
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+    fn open(&mut self) -> Transaction<'static, Any> {
+        self.tx.take().expect("a write transaction is open until it ends")
+    }
+
+    fn tell_members(&mut self, committed: bool) {
+        for member in self.group.take().map(|(_, members)| members).unwrap_or_default() {
+            let _ = member.send(committed);
+        }
+    }
+
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let result = self.open().commit().await;
+        self.tell_members(result.is_ok());
+        result
+    }
+
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let result = self.open().rollback().await;
+        self.tell_members(false);
+        result
+    }
+
+    /// Commits, or, for a grouped writer while others queue on SQLite, leaves the transaction
+    /// to the next writer and waits for the group's commit (see `write_turn`). Either way it
+    /// returns once this writer's changes are committed, or were not.
+    pub async fn commit_grouped(mut self) -> Result<GroupCommit, sqlx::Error> {
+        let grouping = match (&self.turns, &self.group) {
+            (Some(turns), Some((_, members))) => {
+                turns.someone_waiting() && members.len() + 1 < crate::server::write_turn::group_limit()
+            }
+            _ => false,
+        };
+        if !grouping {
+            return self.commit().await.map(|()| GroupCommit::Committed);
+        }
+        let (Some(turns), Some(turn), Some((id, members))) = (self.turns.take(), self.turn.take(), self.group.take())
+        else {
+            unreachable!("checked above");
+        };
+        let tx = self.open();
+        drop(self);
+        Ok(crate::server::write_turn::hand_over(&turns, turn, OpenGroup { id, tx, members }).await)
+    }
+}
+
+impl Drop for WriteTx {
+    /// Ended without a commit: the transaction rolls back, and so does its group.
+    fn drop(&mut self) {
+        self.tell_members(false);
     }
 }
 
 /// A connection from `Db::writer`, holding this process's write turn on SQLite.
 pub struct Writer {
     conn: sqlx::pool::PoolConnection<Any>,
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _gate: Option<TurnGuard>,
 }
 
 impl std::ops::Deref for Writer {
@@ -77,13 +133,13 @@ impl std::ops::DerefMut for Writer {
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        self.tx.as_deref().expect("a write transaction is open until it ends")
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        self.tx.as_deref_mut().expect("a write transaction is open until it ends")
     }
 }
 
@@ -145,27 +201,41 @@ impl Db {
     /// A transaction that will write after reading. SQLite takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that upgrades to a writer under contention
     /// fails with SQLITE_BUSY_SNAPSHOT instead of waiting. SQLite has one writer anyway, so
-    /// this process's writers first queue on an in-process gate, in order: waiting in SQLite's
-    /// busy handler instead (which sleeps up to 100 ms between polls) made the slowest writes
-    /// slow. Postgres callers lock the rows they read with `FOR UPDATE` or use a single
-    /// conditional statement.
+    /// this process's writers first take their turn in order (`write_turn`). Postgres callers
+    /// lock the rows they read with `FOR UPDATE` or use a single conditional statement.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
-                let gate = self.write_gate.clone().lock_owned().await;
+                let turn = self.write_gate.take_settled().await;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, _gate: Some(gate) })
+                Ok(WriteTx::new(tx, Some(turn)))
             }
-            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None }),
+            Backend::Postgres => Ok(WriteTx::new(self.pool.begin().await?, None)),
         }
     }
 
-    /// A connection for one self-contained write statement (autocommit), taking its turn at
-    /// the same gate as `begin_write` on SQLite: a statement that met a gated transaction in
-    /// SQLite's busy handler instead slept there, and the transactions behind it waited too.
+    /// `begin_write` for a writer that may share its transaction with others like it (group
+    /// commit on SQLite; see `write_turn`): its work must be independent of theirs and safe to
+    /// run again, since a group's failure rolls every member back. End it with
+    /// `WriteTx::commit_grouped`.
+    pub async fn begin_grouped_write(&self) -> Result<WriteTx, sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            return self.begin_write().await;
+        }
+        let mut turn = self.write_gate.take().await;
+        let (tx, group) = match turn.open_group.take() {
+            Some(open) => (open.tx, (open.id, open.members)),
+            None => (self.pool.begin_with("BEGIN IMMEDIATE").await?, (self.write_gate.new_group_id(), Vec::new())),
+        };
+        Ok(WriteTx { tx: Some(tx), turn: Some(turn), group: Some(group), turns: Some(self.write_gate.clone()) })
+    }
+
+    /// A connection for one self-contained write statement (autocommit), taking its turn like
+    /// `begin_write` on SQLite: a statement that met a writer's transaction in SQLite's busy
+    /// handler instead slept there, and the writers behind it waited too.
     pub async fn writer(&self) -> Result<Writer, sqlx::Error> {
         let gate = match self.backend {
-            Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            Backend::Sqlite => Some(self.write_gate.take_settled().await),
             Backend::Postgres => None,
         };
         Ok(Writer { conn: self.pool.acquire().await?, _gate: gate })
@@ -178,6 +248,11 @@ impl Db {
             sqlx::query("SELECT id FROM bots WHERE id = $1 FOR UPDATE").bind(bot).execute(conn).await?;
         }
         Ok(())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn write_turns(&self) -> &WriteTurns {
+        &self.write_gate
     }
 
     /// The URL this handle was opened with (Postgres listeners open their own connection).

@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod services;
 pub mod session_store;
 pub mod state;
+mod write_turn;
 
 pub use db::{Backend, Db};
 pub use state::{AppState, Settings};

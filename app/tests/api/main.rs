@@ -14,3 +14,4 @@ mod services;
 mod support;
 mod tags;
 mod team;
+mod write_turns;

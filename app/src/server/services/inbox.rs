@@ -13,8 +13,8 @@ use crate::domain::policy::{self, Actor, InboxAction};
 use crate::domain::search::{SearchHit, SearchQuery, SearchResults};
 use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::{AppError, BotId, MemberId, UserId};
-use crate::server::db::WriteTx;
 use crate::server::db::{Db, flag, now_ms};
+use crate::server::db::{GroupCommit, WriteTx};
 use crate::server::live::Hub;
 use crate::server::repo::assignment as assignment_repo;
 use crate::server::repo::inbox::{self as repo, ListCursor, ListQuery, ListRow, NewMessage};
@@ -276,13 +276,35 @@ async fn open_action(
     conversation: ConversationId,
     action: InboxAction,
 ) -> Result<(WriteTx, Acting, repo::ConversationFacts), AppError> {
-    let mut tx = db.begin_write().await?;
+    open_action_in(db, db.begin_write().await?, user, bot, conversation, action).await
+}
+
+/// `open_action` in `tx` (which may carry other writers' work: see `Db::begin_grouped_write`).
+async fn open_action_in(
+    db: &Db,
+    mut tx: WriteTx,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    action: InboxAction,
+) -> Result<(WriteTx, Acting, repo::ConversationFacts), AppError> {
     db.lock_bot(&mut tx, bot.0).await?;
-    let me = acting_member(&mut tx, user, bot).await?;
-    policy::can_act(actor(&me), action)?;
-    let me = me.ok_or(AppError::NotFound)?;
-    let facts = repo::conversation_in_bot(&mut *tx, bot, conversation).await?.ok_or(AppError::NotFound)?;
-    Ok((tx, me, facts))
+    let checked = async {
+        let me = acting_member(&mut tx, user, bot).await?;
+        policy::can_act(actor(&me), action)?;
+        let me = me.ok_or(AppError::NotFound)?;
+        let facts = repo::conversation_in_bot(&mut *tx, bot, conversation).await?.ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>((me, facts))
+    }
+    .await;
+    match checked {
+        Ok((me, facts)) => Ok((tx, me, facts)),
+        // Refused before writing anything: ending it so keeps any group it carries.
+        Err(refused) => {
+            tx.commit_grouped().await?;
+            Err(refused)
+        }
+    }
 }
 
 /// Adds a message inside an open action and records the live events for it.
@@ -489,6 +511,9 @@ pub async fn may_send_file(db: &Db, user: UserId, bot: BotId) -> Result<(), AppE
     Ok(())
 }
 
+/// A reply or note, sharing its commit with the writes queued beside it (SQLite); if that
+/// group was rolled back (another member failed), again on its own. Running again is safe: the
+/// idempotency key answers a write that did land.
 #[allow(clippy::too_many_arguments)]
 async fn write(
     db: &Db,
@@ -502,13 +527,34 @@ async fn write(
     key: &str,
 ) -> Result<MessageView, AppError> {
     let key = IdempotencyKey::parse(key)?;
+    super::grouped_then_alone("reply", |grouped| {
+        write_once(db, hub, user, bot, conversation, what, &text, file, &key, grouped)
+    })
+    .await
+}
+
+/// `write` once: `None` when the group it joined was rolled back (nothing stored).
+#[allow(clippy::too_many_arguments)]
+async fn write_once(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    conversation: ConversationId,
+    what: Compose,
+    text: &MessageText,
+    file: Option<&StoredFile>,
+    key: &IdempotencyKey,
+    grouped: bool,
+) -> Result<Option<MessageView>, AppError> {
     let action = match (what, file) {
         (Compose::Reply, Some(_)) => InboxAction::SendMedia,
         (Compose::Reply, None) => InboxAction::Reply,
         (Compose::Note, _) => InboxAction::InternalNote,
     };
     let now = now_ms();
-    let (mut tx, me, facts) = open_action(db, user, bot, conversation, action).await?;
+    let tx = if grouped { db.begin_grouped_write().await? } else { db.begin_write().await? };
+    let (mut tx, me, facts) = open_action_in(db, tx, user, bot, conversation, action).await?;
     let (kind, delivery) = match (what, facts.channel_kind) {
         (Compose::Note, _) => (MessageKind::Note, Delivery::None),
         (Compose::Reply, ChannelKind::Api) => (MessageKind::Agent, Delivery::Pending),
@@ -528,16 +574,25 @@ async fn write(
     };
     // Storing a reply also takes the conversation over from the bot (`repo::record_message`).
     let Some(stored) = add_message(db, &mut tx, &facts, message, file, now).await? else {
-        return already_stored(&mut tx, &me, conversation, &key, &text, file).await;
+        // The key was used (perhaps earlier in this group): the answer stands only once the
+        // group it read from is committed.
+        let answer = already_stored(&mut tx, &me, conversation, key, text, file).await;
+        return match tx.commit_grouped().await? {
+            GroupCommit::Committed => answer.map(Some),
+            GroupCommit::RolledBack => Ok(None),
+        };
     };
     if delivery == Delivery::Pending {
         crate::server::repo::outbox::enqueue(&mut *tx, bot, stored.id, now).await?;
     }
-    commit(tx, hub, bot).await?;
+    if tx.commit_grouped().await? == GroupCommit::RolledBack {
+        return Ok(None);
+    }
+    hub.wake(bot);
     if delivery == Delivery::Pending {
         hub.outbox_queued();
     }
-    Ok(stored)
+    Ok(Some(stored))
 }
 
 /// The message a used idempotency key stored: the same request again (same author, text and

@@ -8,8 +8,8 @@ use crate::domain::inbox::{
     ChannelKind, ConversationStatus, CustomerMessage, Delivery, MessageKind, MessageText, optional_field, preview_of,
 };
 use crate::domain::{AppError, BotId};
-use crate::server::db::WriteTx;
 use crate::server::db::{Db, now_ms};
+use crate::server::db::{GroupCommit, WriteTx};
 use crate::server::live::Hub;
 use crate::server::media::MediaStore;
 use crate::server::rate_limit::{self, Bucket, Limit};
@@ -196,24 +196,39 @@ struct Recorded {
 /// current conversation (a closed one is history: a new conversation starts), store the
 /// message unless its provider id is known, record the events, commit, wake the streams.
 async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Recorded, AppError> {
+    // Sharing a commit with the messages queued beside it; if that group was rolled back
+    // (another member failed), again on its own.
+    super::grouped_then_alone("inbound message", |grouped| record_once(db, hub, inbound, grouped)).await
+}
+
+/// `record_inbound` once: `None` when nothing was stored and it should run again (the group
+/// it joined was rolled back, or it lost a race it can only settle by running again).
+async fn record_once(db: &Db, hub: &Hub, inbound: &Inbound<'_>, grouped: bool) -> Result<Option<Recorded>, AppError> {
     let now = now_ms();
     let channel = inbound.channel;
     let bot = channel.bot_id;
     // A redelivery is answered from a read, without waiting for the write turn; one racing
     // this check is caught by the message's unique constraint below.
     if let Some(existing) = repo::message_by_provider_id(db.pool(), channel.id, inbound.provider_message_id).await? {
-        return Ok(duplicate(existing));
+        return Ok(Some(duplicate(existing)));
     }
-    let mut tx = db.begin_write().await?;
+    let mut tx = if grouped { db.begin_grouped_write().await? } else { db.begin_write().await? };
     db.lock_bot(&mut tx, bot.0).await?;
-    if let Some((bucket, limit)) = inbound.limit {
-        rate_limit::take_in(&mut tx, bucket, limit, "Too many webhook deliveries.").await?;
+    if let Some((bucket, limit)) = inbound.limit
+        && let Err(refused) = rate_limit::take_in(&mut tx, bucket, limit, "Too many webhook deliveries.").await
+    {
+        // The count is kept over the limit (as `rate_limit::take` keeps it), so the group stands.
+        if matches!(refused, AppError::RateLimited { .. }) {
+            tx.commit_grouped().await?;
+        }
+        return Err(refused);
     }
     let identity = repo::upsert_contact(&mut *tx, bot, channel.id, &inbound.contact, now).await?;
     let contact = repo::person_of(&mut tx, identity).await?;
     let current = repo::latest_conversation_of(&mut *tx, channel.id, inbound.contact.external_id)
         .await?
         .filter(|c| c.status != ConversationStatus::Closed);
+    let opened_conversation = current.is_none();
     let facts = match current {
         Some(facts) => facts,
         None => {
@@ -244,12 +259,20 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
         delivery: Delivery::None,
     };
     let Some(mut stored) = repo::insert_message(&mut *tx, &message, now).await? else {
-        // Lost a race with a concurrent delivery of the same id (the constraint held).
-        drop(tx);
-        let existing = repo::message_by_provider_id(db.pool(), channel.id, inbound.provider_message_id)
+        // Another delivery of this id was stored first (earlier in this group, or committed
+        // since the check above): the constraint held. What this one wrote is the same
+        // contact seen again, and stands with the group; a conversation it opened would not,
+        // so then it rolls back and runs again (to find the message in the check).
+        if opened_conversation {
+            return Ok(None);
+        }
+        let existing = repo::message_by_provider_id(&mut *tx, channel.id, inbound.provider_message_id)
             .await?
             .ok_or(AppError::Internal)?;
-        return Ok(duplicate(existing));
+        return match tx.commit_grouped().await? {
+            GroupCommit::Committed => Ok(Some(duplicate(existing))),
+            GroupCommit::RolledBack => Ok(None),
+        };
     };
     let preview = match inbound.file {
         Some(file) => {
@@ -273,10 +296,12 @@ async fn record_inbound(db: &Db, hub: &Hub, inbound: &Inbound<'_>) -> Result<Rec
         ];
         append(db, &mut tx, bot, &added).await?;
     }
-    tx.commit().await?;
+    if tx.commit_grouped().await? == GroupCommit::RolledBack {
+        return Ok(None);
+    }
     hub.wake(bot);
     let message = customer_view(&stored, &channel.secret).ok_or(AppError::Internal)?;
-    Ok(Recorded { message, conversation: facts.id, duplicate: false })
+    Ok(Some(Recorded { message, conversation: facts.id, duplicate: false }))
 }
 
 /// The customer's view of a message, its file links signed for them (they have no session).

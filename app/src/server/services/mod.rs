@@ -33,3 +33,20 @@ pub(crate) async fn acting(
 pub(crate) fn actor_of(member: &Option<BotMembership>) -> Option<Actor> {
     member.as_ref().map(BotMembership::actor)
 }
+
+/// Runs a writer that may share its commit with others (`Db::begin_grouped_write`): first
+/// grouped, then — if the group was rolled back by another member, or it must start over —
+/// on its own. `attempt(grouped)` answers `None` when nothing of it was stored.
+pub(crate) async fn grouped_then_alone<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, crate::domain::AppError>
+where
+    F: FnMut(bool) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, crate::domain::AppError>>,
+{
+    for grouped in [true, false, false] {
+        if let Some(done) = attempt(grouped).await? {
+            return Ok(done);
+        }
+    }
+    tracing::error!(what, "a write could not be stored in three attempts");
+    Err(crate::domain::AppError::Internal)
+}

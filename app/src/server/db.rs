@@ -87,7 +87,7 @@ impl WriteTx {
     pub async fn commit_grouped(mut self) -> Result<GroupCommit, sqlx::Error> {
         let grouping = match (&self.turns, &self.group) {
             (Some(turns), Some((_, members))) => {
-                turns.someone_waiting() && members.len() + 1 < crate::server::write_turn::group_limit()
+                turns.someone_waiting() && members.len() + 1 < crate::server::write_turn::GROUP_LIMIT
             }
             _ => false,
         };

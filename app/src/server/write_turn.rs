@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 /// Members per group at most: the first waits for all of them (~1 ms each).
-const GROUP_LIMIT: usize = 8;
+pub(crate) const GROUP_LIMIT: usize = 8;
 /// How long a member waits for the next writer to take its group before committing it itself
 /// (the writer it counted on may have been cancelled while queued).
 const HANDOVER_TIMEOUT: Duration = Duration::from_millis(50);
@@ -135,10 +135,6 @@ pub(crate) async fn hand_over(turns: &WriteTurns, mut turn: TurnGuard, mut group
     // (or, rarely, a commit this member cannot see) — running again is safe either way for
     // grouped writers, which are idempotent.
     if heard == Ok(true) { GroupCommit::Committed } else { GroupCommit::RolledBack }
-}
-
-pub(crate) const fn group_limit() -> usize {
-    GROUP_LIMIT
 }
 
 #[cfg(test)]

@@ -358,9 +358,10 @@ pub async fn claim_outbox(db: &Db, now: i64, lock_until: i64, limit: i64) -> Res
 }
 
 /// The newest `limit` messages of `bot` matching every term of `query`, as SQL selecting
-/// `id` with its bound values (placeholders from `$first`). The one place the two full-text
-/// engines differ: SQLite's FTS5 index (scoped to the bot inside the index) and Postgres'
-/// tsvector with its GIN index. Terms are always bound as values, never spliced into SQL.
+/// `id` with its bound values (placeholders from `$first`). With `contact_search_sql`, the one
+/// place the two full-text engines differ: SQLite's FTS5 indexes (scoped to the bot inside the
+/// index) and Postgres' tsvectors with their GIN indexes. Terms are always bound as values,
+/// never spliced into SQL.
 pub fn message_search_sql(
     backend: Backend,
     bot: i64,
@@ -371,40 +372,15 @@ pub fn message_search_sql(
 ) -> (String, Vec<SqlValue>) {
     match backend {
         Backend::Sqlite => {
-            // FTS5 strings are double-quoted; the parser never leaves a quote inside a term.
-            let quoted = |t: &str| format!("\"{}\"", t.replace('"', ""));
-            let terms: Vec<String> = query
-                .terms()
-                .iter()
-                .map(|t| match t {
-                    Term::Word(w) | Term::Phrase(w) => format!("body : {}", quoted(w)),
-                    Term::Prefix(w) => format!("body : {} *", quoted(w)),
-                })
-                .collect();
-            let matching = format!("bot : \"b{bot}\" AND {}", terms.join(" AND "));
             let sql = format!(
                 "SELECT rowid AS id FROM message_search WHERE message_search MATCH ${first} ORDER BY rowid DESC LIMIT ${}",
                 first + 1
             );
-            (sql, vec![SqlValue::Text(matching), SqlValue::Int(limit)])
+            (sql, vec![SqlValue::Text(fts5_match(bot, "body", query)), SqlValue::Int(limit)])
         }
         Backend::Postgres => {
             let mut binds = vec![SqlValue::Int(bot), SqlValue::Int(limit)];
-            let mut parts = Vec::new();
-            for term in query.terms() {
-                let n = first + binds.len();
-                match term {
-                    Term::Word(w) | Term::Phrase(w) => {
-                        parts.push(format!("phraseto_tsquery('simple', ${n})"));
-                        binds.push(SqlValue::Text(w.clone()));
-                    }
-                    // A prefix term is one run of letters and digits (see `SearchQuery::parse`).
-                    Term::Prefix(w) => {
-                        parts.push(format!("to_tsquery('simple', ${n})"));
-                        binds.push(SqlValue::Text(format!("{w}:*")));
-                    }
-                }
-            }
+            let matching = tsquery(query, first, &mut binds);
             // The window's bound is a number we computed, written into the SQL as a literal: with
             // it the planner intersects the GIN index with a primary-key range, so a common word
             // costs what its recent matches cost, not all of them.
@@ -413,13 +389,76 @@ pub fn message_search_sql(
                 SearchWindow::All => String::new(),
             };
             let sql = format!(
-                "SELECT m.id FROM messages m WHERE m.bot_id = ${first}{newer} AND m.search @@ ({}) ORDER BY m.id DESC LIMIT ${}",
-                parts.join(" && "),
+                "SELECT m.id FROM messages m WHERE m.bot_id = ${first}{newer} AND m.search @@ ({matching}) ORDER BY m.id DESC LIMIT ${}",
                 first + 1
             );
             (sql, binds)
         }
     }
+}
+
+/// The newest `limit` contacts of `bot` with every term of `query` in their name, email or
+/// phone (word by word, like messages), as SQL selecting `id` with its bound values.
+pub fn contact_search_sql(
+    backend: Backend,
+    bot: i64,
+    query: &SearchQuery,
+    limit: i64,
+    first: usize,
+) -> (String, Vec<SqlValue>) {
+    match backend {
+        Backend::Sqlite => {
+            let sql = format!(
+                "SELECT rowid AS id FROM contact_search WHERE contact_search MATCH ${first} ORDER BY rowid DESC LIMIT ${}",
+                first + 1
+            );
+            (sql, vec![SqlValue::Text(fts5_match(bot, "card", query)), SqlValue::Int(limit)])
+        }
+        Backend::Postgres => {
+            let mut binds = vec![SqlValue::Int(bot), SqlValue::Int(limit)];
+            let matching = tsquery(query, first, &mut binds);
+            let sql = format!(
+                "SELECT k.id FROM contacts k WHERE k.bot_id = ${first} AND k.search @@ ({matching}) ORDER BY k.id DESC LIMIT ${}",
+                first + 1
+            );
+            (sql, binds)
+        }
+    }
+}
+
+/// An FTS5 query: the bot's token, and every term in `column`.
+fn fts5_match(bot: i64, column: &str, query: &SearchQuery) -> String {
+    // FTS5 strings are double-quoted; the parser never leaves a quote inside a term.
+    let quoted = |t: &str| format!("\"{}\"", t.replace('"', ""));
+    let terms: Vec<String> = query
+        .terms()
+        .iter()
+        .map(|t| match t {
+            Term::Word(w) | Term::Phrase(w) => format!("{column} : {}", quoted(w)),
+            Term::Prefix(w) => format!("{column} : {} *", quoted(w)),
+        })
+        .collect();
+    format!("bot : \"b{bot}\" AND {}", terms.join(" AND "))
+}
+
+/// A Postgres tsquery of every term, its texts bound after `binds` (placeholders from `$first`).
+fn tsquery(query: &SearchQuery, first: usize, binds: &mut Vec<SqlValue>) -> String {
+    let mut parts = Vec::new();
+    for term in query.terms() {
+        let n = first + binds.len();
+        match term {
+            Term::Word(w) | Term::Phrase(w) => {
+                parts.push(format!("phraseto_tsquery('simple', ${n})"));
+                binds.push(SqlValue::Text(w.clone()));
+            }
+            // A prefix term is one run of letters and digits (see `SearchQuery::parse`).
+            Term::Prefix(w) => {
+                parts.push(format!("to_tsquery('simple', ${n})"));
+                binds.push(SqlValue::Text(format!("{w}:*")));
+            }
+        }
+    }
+    parts.join(" && ")
 }
 
 /// Which messages a search looks at first.

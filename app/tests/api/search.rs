@@ -70,6 +70,31 @@ async fn words_phrases_prefixes_and_contacts_match_within_the_filters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn contacts_are_found_by_words_of_their_name_email_and_phone() {
+    let i = Inbox::new().await;
+    let body = serde_json::json!({
+        "message_id": "c1", "text": "Hello", "handover": true,
+        "contact": {"id": "mona", "name": "Mona Lisa", "email": "mona.lisa@louvre.example", "phone": "+44 (7700) 900-123"},
+    });
+    i.deliver(&body).await.unwrap();
+    i.customer_says("c2", "ada", "Hi there", true).await;
+    for (q, why) in [
+        ("lisa", "a word of the name"),
+        ("MONA", "any case"),
+        ("louvre", "a word of the email"),
+        ("mona.lisa@louvre.example", "the whole email"),
+        ("900-123", "a part of the phone as written"),
+        ("447700900123", "the phone's digits run together"),
+        ("4477", "the digits as they are typed"),
+        ("lisa lou", "the word being typed is a prefix"),
+    ] {
+        assert_eq!(names(&i, q, StatusFilter::All).await, vec!["Mona Lisa"], "{q}: {why}");
+    }
+    assert!(names(&i, "isa", StatusFilter::All).await.is_empty(), "words match from their start");
+    assert!(names(&i, "mona ada", StatusFilter::All).await.is_empty(), "every term must match one contact");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn query_syntax_never_reaches_the_engine_and_mistakes_get_a_reason() {
     let i = Inbox::new().await;
     i.customer_says("m1", "ada", "refund AND (order) NOT * ^ col:x", true).await;

@@ -1,10 +1,11 @@
 //! Inbox search: conversations of a bot whose messages match every term (full-text index) or
-//! whose contact's name, email or phone contains every term, narrowed by the list filters.
+//! whose contact's name, email or phone has every term (both through full-text indexes), narrowed
+//! by the list filters.
 use crate::domain::inbox::{Scope, StatusFilter};
-use crate::domain::search::{SearchQuery, Term};
+use crate::domain::search::SearchQuery;
 use crate::domain::tags::TagFilter;
 use crate::domain::{BotId, MemberId};
-use crate::server::db::{Backend, SearchWindow, SqlValue, message_search_sql, search_windows};
+use crate::server::db::{Backend, SearchWindow, SqlValue, contact_search_sql, message_search_sql, search_windows};
 use crate::server::repo::inbox::{filter_sql, tags_sql};
 use crate::server::repo::placeholders;
 use sqlx::{Any, Executor};
@@ -12,6 +13,8 @@ use sqlx::{Any, Executor};
 /// How many of the newest matching messages a search considers: the cost stays bounded
 /// however common the words are (the results are conversations, newest activity first).
 pub const MATCHING_MESSAGES_CONSIDERED: i64 = 5_000;
+/// The same bound for contacts whose name, email or phone match.
+pub const MATCHING_CONTACTS_CONSIDERED: i64 = 5_000;
 
 pub struct SearchFilter {
     pub bot: BotId,
@@ -64,7 +67,7 @@ async fn search_in<'c>(
         Scope::Team(team) => team.0,
         _ => 0,
     };
-    // $1 bot, $2 viewer, $3 team, $4 result limit, then the tags, the message match, the contact terms.
+    // $1 bot, $2 viewer, $3 team, $4 result limit, then the tags, the message match, the contact match.
     let mut binds: Vec<SqlValue> = vec![SqlValue::Int(f.bot.0), SqlValue::Int(f.viewer.0), SqlValue::Int(team)];
     binds.push(SqlValue::Int(f.limit));
     let tags = tags_sql(&f.tags, binds.len() + 1);
@@ -72,16 +75,9 @@ async fn search_in<'c>(
     let (hits_sql, hit_binds) =
         message_search_sql(backend, f.bot.0, query, MATCHING_MESSAGES_CONSIDERED, binds.len() + 1, window);
     binds.extend(hit_binds);
-    let mut contact_terms = Vec::new();
-    for term in query.terms() {
-        let (Term::Word(text) | Term::Phrase(text) | Term::Prefix(text)) = term;
-        let n = binds.len() + 1;
-        contact_terms.push(format!(
-            "(LOWER(k.name) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(k.email, '')) LIKE ${n} ESCAPE '\\' \
-             OR COALESCE(k.phone, '') LIKE ${n} ESCAPE '\\')"
-        ));
-        binds.push(SqlValue::Text(contains_pattern(text)));
-    }
+    let (contacts_sql, contact_binds) =
+        contact_search_sql(backend, f.bot.0, query, MATCHING_CONTACTS_CONSIDERED, binds.len() + 1);
+    binds.extend(contact_binds);
     let sql = format!(
         r#"
         WITH hits AS ({hits_sql}),
@@ -91,8 +87,8 @@ async fn search_in<'c>(
         ),
         by_contact AS (
             SELECT c.id AS id, CAST(NULL AS BIGINT) AS message_id
-            FROM conversations c JOIN contacts k ON k.id = c.contact_id
-            WHERE c.bot_id = $1 AND {contacts}
+            FROM conversations c
+            WHERE c.bot_id = $1 AND c.contact_id IN ({contacts_sql})
         ),
         found AS (
             SELECT u.id, MAX(u.message_id) AS message_id
@@ -106,7 +102,6 @@ async fn search_in<'c>(
         ORDER BY c.last_activity_at DESC, c.id DESC
         LIMIT $4
         "#,
-        contacts = contact_terms.join(" AND "),
     );
     // Not kept as a prepared statement: the window's bound makes most of these texts one-offs.
     let mut q = sqlx::query_as(&sql).persistent(false);

@@ -153,6 +153,7 @@ pub fn start_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         base_backoff_ms: 1000,
         poll: std::time::Duration::from_secs(2),
         public_url: state.settings.public_url.clone(),
+        send_timeout: app::server::outbox::SEND_TIMEOUT,
     }
     .spawn()
 }

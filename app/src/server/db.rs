@@ -335,17 +335,19 @@ pub fn append_events_sql(backend: Backend, rows: usize) -> String {
 
 /// Claims up to `limit` due outbox rows for this worker until `lock_until`. On Postgres
 /// `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row;
-/// SQLite has one writer, so the conditional UPDATE alone is exclusive.
+/// SQLite has one writer, so the conditional UPDATE alone is exclusive. A reply whose
+/// conversation has an earlier one claimed by a worker waits for it: one conversation's replies
+/// are sent one after another, in order, by one worker at a time.
 pub async fn claim_outbox(db: &Db, now: i64, lock_until: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let due = "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id \
+               WHERE o.status = 'pending' AND o.next_attempt_at <= $1 AND o.locked_until <= $1 \
+               AND NOT EXISTS (SELECT 1 FROM messages e JOIN outbox eo ON eo.message_id = e.id \
+                   WHERE e.conversation_id = m.conversation_id AND e.id < m.id \
+                   AND eo.status = 'pending' AND eo.locked_until > $1) \
+               ORDER BY o.next_attempt_at, o.id LIMIT $3";
     let pick = match db.backend {
-        Backend::Postgres => {
-            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
-             ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
-        }
-        Backend::Sqlite => {
-            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
-             ORDER BY next_attempt_at, id LIMIT $3"
-        }
+        Backend::Postgres => format!("{due} FOR UPDATE OF o SKIP LOCKED"),
+        Backend::Sqlite => due.to_string(),
     };
     sqlx::query_scalar(&format!(
         "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN ({pick}) RETURNING id"

@@ -8,14 +8,15 @@ use super::repo::{events, inbox, outbox};
 use super::secrets;
 use crate::domain::events::LiveEvent;
 use crate::domain::inbox::Delivery;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
 pub const MAX_ATTEMPTS: i64 = 8;
-/// How long a claim lasts: longer than a delivery can take (the HTTP timeout).
-const CLAIM_MS: i64 = 60_000;
-const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long one delivery may take (the HTTP timeout). A claim on a row lasts twice that from
+/// the start of each send, so it never runs out while its reply is being sent.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Backoff before attempt `attempts + 1`: 1 s, 2 s, 4 s, … capped at 10 minutes.
 pub fn backoff_ms(attempts: i64, base_ms: i64) -> i64 {
@@ -64,15 +65,21 @@ pub struct Worker {
     pub poll: Duration,
     /// The base of file links (`Settings::public_url`).
     pub public_url: String,
+    /// `SEND_TIMEOUT` (tests shorten it).
+    pub send_timeout: Duration,
 }
 
 impl Worker {
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move { self.run().await })
+        tokio::spawn(async move { Arc::new(self).run().await })
     }
 
-    async fn run(self) {
-        let client = match reqwest::Client::builder().timeout(HTTP_TIMEOUT).build() {
+    fn lease_ms(&self) -> i64 {
+        2 * self.send_timeout.as_millis() as i64
+    }
+
+    async fn run(self: Arc<Self>) {
+        let client = match reqwest::Client::builder().timeout(self.send_timeout).build() {
             Ok(client) => client,
             Err(err) => {
                 tracing::error!(error = %err, "outbox worker could not build its HTTP client");
@@ -96,19 +103,62 @@ impl Worker {
         }
     }
 
-    /// Claims and delivers what is due; returns how many rows it handled.
-    pub async fn run_once(&self, client: &reqwest::Client) -> Result<usize, sqlx::Error> {
+    /// Claims and delivers what is due: one conversation's replies in order, conversations side
+    /// by side (a slow receiver holds up only its own). Returns how many rows it claimed.
+    async fn run_once(self: &Arc<Self>, client: &reqwest::Client) -> Result<usize, sqlx::Error> {
         let now = now_ms();
-        let claimed = super::db::claim_outbox(&self.db, now, now + CLAIM_MS, 16).await?;
+        let lease = now + self.lease_ms();
+        let claimed = super::db::claim_outbox(&self.db, now, lease, 16).await?;
+        let mut by_conversation: BTreeMap<i64, Vec<outbox::Delivery>> = BTreeMap::new();
         for id in &claimed {
             if let Some(delivery) = outbox::delivery(self.db.pool(), *id).await? {
-                self.deliver(client, delivery).await?;
+                by_conversation.entry(delivery.conversation_id.0).or_default().push(delivery);
             }
         }
-        Ok(claimed.len())
+        let mut sends = tokio::task::JoinSet::new();
+        for mut queue in by_conversation.into_values() {
+            // In the order they were written (a claim returns its rows in any order).
+            queue.sort_by_key(|d| d.outbox_id);
+            let (worker, client) = (self.clone(), client.clone());
+            sends.spawn(async move { worker.deliver_in_order(&client, queue, lease).await });
+        }
+        let mut failed = None;
+        while let Some(done) = sends.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => failed = Some(err),
+                Err(err) => tracing::error!(error = %err, "an outbox delivery task failed"),
+            }
+        }
+        match failed {
+            Some(err) => Err(err),
+            None => Ok(claimed.len()),
+        }
     }
 
-    async fn deliver(&self, client: &reqwest::Client, d: outbox::Delivery) -> Result<(), sqlx::Error> {
+    async fn deliver_in_order(
+        &self,
+        client: &reqwest::Client,
+        queue: Vec<outbox::Delivery>,
+        mut held: i64,
+    ) -> Result<(), sqlx::Error> {
+        let ids: Vec<i64> = queue.iter().map(|d| d.outbox_id).collect();
+        for (n, delivery) in queue.into_iter().enumerate() {
+            // Each send starts with a fresh claim on its reply and on the ones after it, so no
+            // other worker sends them meanwhile (twice, or out of order).
+            let until = now_ms() + self.lease_ms();
+            let rest = &ids[n..];
+            if outbox::renew(&mut *self.db.writer().await?, rest, held, until).await? < rest.len() as u64 {
+                tracing::warn!(conversation = %delivery.conversation_id.0, "outbox claim lost; its rows are another worker's");
+                return Ok(());
+            }
+            held = until;
+            self.deliver(client, delivery, held).await?;
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, client: &reqwest::Client, d: outbox::Delivery, held: i64) -> Result<(), sqlx::Error> {
         // Links are signed at each attempt, so a retry hours later still carries a live one.
         let file = super::repo::media::of_message(self.db.pool(), d.message_id).await?.map(|mut view| {
             super::services::media::sign_links(&mut view, &d.secret);
@@ -126,23 +176,24 @@ impl Worker {
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         self.db.lock_bot(&mut tx, d.bot_id.0).await?;
-        let delivery = match result {
-            Ok(()) => {
-                outbox::mark_delivered(&mut *tx, d.outbox_id, now).await?;
-                Delivery::Delivered
-            }
+        let (delivery, still_held) = match result {
+            Ok(()) => (Delivery::Delivered, outbox::mark_delivered(&mut *tx, d.outbox_id, held, now).await?),
             Err(error) if d.attempts >= MAX_ATTEMPTS => {
                 tracing::warn!(message = %d.message_id, attempts = d.attempts, %error, "reply delivery failed for good");
-                outbox::mark_attempt_failed(&mut *tx, d.outbox_id, &error, None).await?;
-                Delivery::Failed
+                (Delivery::Failed, outbox::mark_attempt_failed(&mut *tx, d.outbox_id, held, &error, None).await?)
             }
             Err(error) => {
                 let next = now + backoff_ms(d.attempts, self.base_backoff_ms);
                 tracing::info!(message = %d.message_id, attempts = d.attempts, %error, "reply delivery will be retried");
-                outbox::mark_attempt_failed(&mut *tx, d.outbox_id, &error, Some(next)).await?;
-                Delivery::Pending
+                (Delivery::Pending, outbox::mark_attempt_failed(&mut *tx, d.outbox_id, held, &error, Some(next)).await?)
             }
         };
+        if !still_held {
+            // Only if a send outlived its claim (it cannot, by the timeout); the row is another
+            // worker's now, and so is recording its outcome.
+            tracing::warn!(message = %d.message_id, "outbox claim ran out during a send");
+            return tx.rollback().await;
+        }
         if delivery != Delivery::Pending {
             inbox::set_delivery(&mut *tx, d.message_id, delivery).await?;
             let event = LiveEvent::DeliveryChanged { conversation: d.conversation_id, message: d.message_id, delivery };

@@ -578,6 +578,7 @@ async fn replies_reach_the_outbound_url_after_retries() {
         base_backoff_ms: 100,
         poll: std::time::Duration::from_millis(50),
         public_url: "http://127.0.0.1:3000".into(),
+        send_timeout: app::server::outbox::SEND_TIMEOUT,
     }
     .spawn();
     let reply = inbox::compose(i.db(), &i.hub, i.owner, i.bot, conversation, Compose::Reply, "It ships today", &key())
@@ -622,6 +623,7 @@ async fn a_reply_that_never_gets_through_is_failed_and_can_be_retried() {
         base_backoff_ms: 1,
         poll: std::time::Duration::from_millis(20),
         public_url: "http://127.0.0.1:3000".into(),
+        send_timeout: app::server::outbox::SEND_TIMEOUT,
     }
     .spawn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -686,6 +688,7 @@ async fn competing_workers_deliver_each_reply_exactly_once() {
                 base_backoff_ms: 100,
                 poll: std::time::Duration::from_millis(10),
                 public_url: "http://127.0.0.1:3000".into(),
+                send_timeout: app::server::outbox::SEND_TIMEOUT,
             }
             .spawn()
         })
@@ -703,6 +706,78 @@ async fn competing_workers_deliver_each_reply_exactly_once() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_receiver_gets_each_reply_once_and_in_order_while_the_sends_outlast_a_claim() {
+    use std::sync::{Arc, Mutex};
+    // Each answer takes 150 ms; six replies to one conversation take longer than a claim made
+    // before the first of them lasts (2 × the 400 ms send timeout).
+    let seen = Arc::new(Mutex::new(Vec::<(i64, i64)>::new()));
+    let receiver = {
+        let seen = seen.clone();
+        axum::Router::new().route(
+            "/replies",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let seen = seen.clone();
+                async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    let pair = (json["conversation_id"].as_i64().unwrap(), json["message_id"].as_i64().unwrap());
+                    seen.lock().unwrap().push(pair);
+                    axum::http::StatusCode::OK
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/replies", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let i = Inbox::new().await;
+    channels::set_outbound_url(i.db(), i.owner, i.bot, i.api.channel.id, &url).await.unwrap();
+    let conversations =
+        [i.customer_says("m1", "c1", "Help", true).await, i.customer_says("m2", "c2", "Hi", true).await];
+    for n in 0..6 {
+        for c in conversations {
+            inbox::compose(i.db(), &i.hub, i.owner, i.bot, c, Compose::Reply, &format!("reply {n}"), &key())
+                .await
+                .unwrap();
+        }
+    }
+    // Two workers, as two processes would have.
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let hub = Hub::new(i.db().clone());
+            app::server::outbox::Worker {
+                db: i.db().clone(),
+                signal: hub.outbox_signal(),
+                hub,
+                base_backoff_ms: 100,
+                poll: std::time::Duration::from_millis(10),
+                public_url: "http://127.0.0.1:3000".into(),
+                send_timeout: std::time::Duration::from_millis(400),
+            }
+            .spawn()
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while i.count("SELECT COUNT(*) FROM outbox WHERE status = 'delivered'").await < 12 {
+        assert!(std::time::Instant::now() < deadline, "not all delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Long enough for a second worker to send a reply again, had it taken over the claim.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    for w in workers {
+        w.abort();
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 12, "no reply sent twice: {seen:?}");
+    for c in conversations {
+        let order: Vec<i64> = seen.iter().filter(|(conversation, _)| *conversation == c.0).map(|(_, m)| *m).collect();
+        assert_eq!(order.len(), 6);
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "one conversation's replies arrive in order: {order:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

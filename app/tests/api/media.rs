@@ -318,6 +318,7 @@ async fn a_reply_with_a_file_reaches_the_api_channel_as_a_signed_expiring_link()
         base_backoff_ms: 100,
         poll: std::time::Duration::from_millis(50),
         public_url: "https://inbox.example.com".into(),
+        send_timeout: app::server::outbox::SEND_TIMEOUT,
     }
     .spawn();
     let file = media::store(&i.media, "parcel.png", png(64, 64), 1 << 20).await.unwrap();

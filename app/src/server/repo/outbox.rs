@@ -63,45 +63,79 @@ pub async fn delivery<'c>(
     .await
 }
 
+/// Extends this worker's claim on these rows from `held` to `until`; returns how many it still
+/// held (a row whose claim ran out and was taken by another worker keeps the other's claim).
+pub async fn renew<'c>(
+    db: impl Executor<'c, Database = Any>,
+    outbox_ids: &[i64],
+    held: i64,
+    until: i64,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "UPDATE outbox SET locked_until = $1 WHERE status = 'pending' AND locked_until = $2 AND id IN ({})",
+        super::placeholders(3, outbox_ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(until).bind(held);
+    for id in outbox_ids {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(db).await?.rows_affected())
+}
+
+/// Delivered, if this worker's claim (`held`) is still the row's; false if it was lost.
 pub async fn mark_delivered<'c>(
     db: impl Executor<'c, Database = Any>,
     outbox_id: i64,
+    held: i64,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbox SET status = 'delivered', delivered_at = $1, last_error = NULL WHERE id = $2")
-        .bind(now)
-        .bind(outbox_id)
-        .execute(db)
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'delivered', delivered_at = $1, last_error = NULL \
+         WHERE id = $2 AND locked_until = $3",
+    )
+    .bind(now)
+    .bind(outbox_id)
+    .bind(held)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
-/// A failed attempt: try again at `next_attempt_at`, or give up (`None`).
+/// A failed attempt: try again at `next_attempt_at`, or give up (`None`) — if this worker's
+/// claim (`held`) is still the row's; false if it was lost.
 pub async fn mark_attempt_failed<'c>(
     db: impl Executor<'c, Database = Any>,
     outbox_id: i64,
+    held: i64,
     error: &str,
     next_attempt_at: Option<i64>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let error: String = error.chars().take(500).collect();
-    match next_attempt_at {
+    let done = match next_attempt_at {
         Some(at) => {
-            sqlx::query("UPDATE outbox SET last_error = $1, next_attempt_at = $2, locked_until = 0 WHERE id = $3")
-                .bind(error)
-                .bind(at)
-                .bind(outbox_id)
-                .execute(db)
-                .await?
+            sqlx::query(
+                "UPDATE outbox SET last_error = $1, next_attempt_at = $2, locked_until = 0 \
+                 WHERE id = $3 AND locked_until = $4",
+            )
+            .bind(error)
+            .bind(at)
+            .bind(outbox_id)
+            .bind(held)
+            .execute(db)
+            .await?
         }
         None => {
-            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, locked_until = 0 WHERE id = $2")
-                .bind(error)
-                .bind(outbox_id)
-                .execute(db)
-                .await?
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', last_error = $1, locked_until = 0 WHERE id = $2 AND locked_until = $3",
+            )
+            .bind(error)
+            .bind(outbox_id)
+            .bind(held)
+            .execute(db)
+            .await?
         }
     };
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// A person asked to try a failed delivery again: from now, with a fresh count of attempts.

@@ -323,3 +323,33 @@ async fn the_unanswered_rule_moves_a_waiting_customer_to_someone_else_or_to_a_te
             .unwrap();
     assert_eq!((held, team), (None, Some(escalations.0)), "waiting in the Escalations queue (nobody is in it)");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_seat_holder_joining_by_invitation_takes_what_waits() {
+    let i = Inbox::new().await;
+    agents(&i, 0).await;
+    turn_on(&i, AssignMode::Balanced, 5).await;
+    let waiting = i.customer_says("m1", "k1", "Help", true).await;
+    assert_eq!(assignee(&i, waiting).await, None, "nobody online can take it");
+    add_paid_seats(i.db(), i.bot, 1).await;
+    let invited = team::invite(
+        i.db(),
+        i.owner,
+        i.bot,
+        team::InviteRequest { email: "joiner@example.com", role: Role::Agent, with_seat: true },
+        std::time::Duration::from_secs(86_400),
+    )
+    .await
+    .unwrap();
+    let token = invited.path.trim_start_matches("/invite/").to_string();
+    let joiner =
+        app::server::services::accounts::sign_up(i.db(), "Joiner", "joiner@example.com", PASSWORD).await.unwrap();
+    team::accept_invitation(i.db(), joiner, &token).await.unwrap();
+    let member: i64 = sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1 AND bot_id = $2")
+        .bind(joiner.0)
+        .bind(i.bot.0)
+        .fetch_one(i.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(assignee(&i, waiting).await, Some(MemberId(member)), "the new seat holder is online and takes it");
+}

@@ -384,6 +384,15 @@ pub async fn accept_invitation(db: &Db, user: UserId, token: &str) -> Result<(Bo
         if team::take_pool_seat(&mut *tx, record.bot).await? {
             team::seat_member(&mut *tx, record.bot, member).await?;
             summary.push_str(" with an Inbox seat");
+            // A new seat holder (online from the start) may take what waits.
+            crate::server::services::assignment::drain(
+                db,
+                &mut tx,
+                record.bot,
+                crate::server::services::assignment::Scope::Automatic,
+                now,
+            )
+            .await?;
         } else {
             team::set_seat_wanted(&mut *tx, member, true).await?;
             summary.push_str(" without the offered Inbox seat (none was free)");

@@ -249,6 +249,64 @@ async fn kill_dash_nine_during_a_handoff_leaves_both_changes_or_neither() {
         note: "Ada left".into(),
     }
     .to_json();
+    // Without a handoff, taking the seat, the member or the role away is refused over HTTP with
+    // the reason, and nothing changes; the handoff step lists what she holds.
+    team::set_seat(&t.db, owner, bot, ada, true).await.unwrap();
+    for id in &conversations {
+        inbox::assign_member(&t.db, &hub, owner, bot, *id, Some(ada)).await.unwrap();
+    }
+    let seats_before: i64 = sqlx::query_scalar("SELECT seats_used FROM bots WHERE id = $1")
+        .bind(bot.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let (bot_id, ada_id) = (bot.0.to_string(), ada.0.to_string());
+    for (path, extra) in [
+        ("/api/team/set-seat", Some(("enable", "false"))),
+        ("/api/team/remove", None),
+        ("/api/team/change-role", Some(("role", "viewer"))),
+    ] {
+        let mut form = vec![("bot_id", bot_id.as_str()), ("member_id", ada_id.as_str())];
+        form.extend(extra);
+        let reply = c
+            .post(format!("{}{path}", server.base))
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", cookie.clone())
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 409, "{path}");
+        let body = reply.text().await.unwrap();
+        assert!(body.contains("Ada holds 40 open conversations"), "{path}: {body}");
+    }
+    let member: (String, i64) = sqlx::query_as("SELECT role, has_seat FROM members WHERE id = $1")
+        .bind(ada.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(member, ("agent".to_string(), 1), "refused: she keeps her role and seat");
+    let seats_after: i64 = sqlx::query_scalar("SELECT seats_used FROM bots WHERE id = $1")
+        .bind(bot.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(seats_after, seats_before);
+    let step: serde_json::Value = c
+        .post(format!("{}/api/team/handoff-step", server.base))
+        .header("sec-fetch-site", "same-origin")
+        .header("cookie", cookie.clone())
+        .header("accept", "application/json")
+        .form(&[("bot_id", bot_id.as_str()), ("member_id", ada_id.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(step["conversations"].as_array().map(Vec::len), Some(40), "the step lists all 40: {step}");
+
     let mut saw_both = false;
     let mut saw_neither = false;
     // From before the request lands to well after it is answered.

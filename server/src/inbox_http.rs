@@ -214,13 +214,16 @@ struct SendBody {
     handover: bool,
 }
 
-async fn limit_widget(state: &AppState, ip: &str, token: Option<&str>) -> Result<(), AppError> {
+/// Counts a widget call against the visitor's address and, given a token, against the visitor
+/// — only once the token is checked, so nobody can spend another visitor's allowance.
+async fn limit_widget(state: &AppState, ip: &str, channel: &str, token: Option<&str>) -> Result<(), AppError> {
     let limits = state.settings.limits;
     rate_limit::take(&state.db, Bucket::WidgetFromAddress(ip), limits.widget_per_address, "Too many messages.").await?;
-    if let Some(visitor) = token.and_then(|t| t.split('.').next()) {
+    if let Some(token) = token {
+        let visitor = intake::widget_visitor(&state.db, channel, token).await?;
         rate_limit::take(
             &state.db,
-            Bucket::WidgetFromVisitor(visitor),
+            Bucket::WidgetFromVisitor(&visitor),
             limits.widget_per_visitor,
             "Too many messages.",
         )
@@ -254,7 +257,7 @@ async fn widget_state(
 ) -> Response {
     answer(
         async {
-            limit_widget(&state, &client_ip(&extensions), None).await?;
+            limit_widget(&state, &client_ip(&extensions), &channel, None).await?;
             intake::widget_state(&state.db, &channel, &body.token).await
         }
         .await,
@@ -269,7 +272,7 @@ async fn widget_send(
 ) -> Response {
     answer(
         async {
-            limit_widget(&state, &client_ip(&extensions), Some(&body.token)).await?;
+            limit_widget(&state, &client_ip(&extensions), &channel, Some(&body.token)).await?;
             let SendBody { token, text, client_id, handover } = &body;
             intake::widget_send(&state.db, &state.hub, &channel, token, text, client_id, *handover).await
         }
@@ -285,7 +288,7 @@ async fn widget_handover(
 ) -> Response {
     answer(
         async {
-            limit_widget(&state, &client_ip(&extensions), Some(&body.token)).await?;
+            limit_widget(&state, &client_ip(&extensions), &channel, Some(&body.token)).await?;
             intake::widget_handover(&state.db, &state.hub, &channel, &body.token).await
         }
         .await,
@@ -299,7 +302,7 @@ async fn widget_typing(
     axum::Json(body): axum::Json<TokenBody>,
 ) -> Response {
     let result = async {
-        limit_widget(&state, &client_ip(&extensions), Some(&body.token)).await?;
+        limit_widget(&state, &client_ip(&extensions), &channel, Some(&body.token)).await?;
         intake::widget_typing(&state.db, &state.hub, &channel, &body.token).await
     }
     .await;
@@ -341,7 +344,7 @@ async fn widget_live(
 ) -> Response {
     let Some(token) = query.token else { return failure(AppError::Forbidden("A chat token is required.".into())) };
     // Each (re)connection counts against the visitor's address, like any widget call.
-    if let Err(err) = limit_widget(&state, &client_ip(&extensions), None).await {
+    if let Err(err) = limit_widget(&state, &client_ip(&extensions), &channel, None).await {
         return failure(err);
     }
     let intake::WidgetStream { bot, conversation, channel_secret } =
@@ -495,7 +498,7 @@ async fn widget_upload(
 ) -> Response {
     answer(
         async {
-            limit_widget(&state, &client_ip(&extensions), Some(&query.token)).await?;
+            limit_widget(&state, &client_ip(&extensions), &channel, Some(&query.token)).await?;
             intake::widget_upload(
                 &state.db,
                 &state.hub,

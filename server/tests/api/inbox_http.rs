@@ -197,6 +197,42 @@ async fn a_visitor_chats_through_the_widget_endpoints() {
     assert_eq!(s.app.count("messages").await, 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visitors_limit_is_spent_only_by_their_own_token() {
+    let mut settings = app::server::Settings::default();
+    settings.limits.widget_per_visitor = app::server::rate_limit::Limit::per(3, std::time::Duration::from_secs(60));
+    let s = setup_with(settings).await;
+    let channels = s
+        .app
+        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
+    let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
+    let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
+    let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
+    let path = format!("/widget/{widget}/send");
+    let app = &s.app;
+    let send = |token: String, n: usize| {
+        let body = serde_json::json!({"token": token, "text": format!("hello {n}"), "client_id": format!("client-key-{n:04}")});
+        let path = path.clone();
+        async move { json_post(app, &path, body).await }
+    };
+    // Someone who learnt the visitor's id, with a token they cannot sign.
+    let visitor_id = token.split('.').next().unwrap();
+    for n in 0..5 {
+        let forged = send(format!("{visitor_id}.{}", "0".repeat(64)), n).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    }
+    for n in 10..13 {
+        let sent = send(token.clone(), n).await;
+        assert_eq!(sent.status, StatusCode::OK, "the visitor's own allowance is whole: {}", sent.body);
+    }
+    let over = send(token.clone(), 13).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.body);
+    assert_eq!(s.app.count("messages").await, 3);
+}
+
 /// Reads server-sent events from a streaming response until `n` data events arrived.
 async fn read_events(body: Body, n: usize) -> Vec<(String, String, String)> {
     let mut body = body.into_data_stream();

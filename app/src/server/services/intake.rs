@@ -352,6 +352,12 @@ fn visitor_of(channel: &ChannelRow, token: &str) -> Result<String, AppError> {
     Ok(visitor_id.to_string())
 }
 
+/// The visitor a widget token belongs to, checked against the channel's secret (so a limit
+/// counted per visitor can only be spent by the visitor's own token).
+pub async fn widget_visitor(db: &Db, channel_public_id: &str, token: &str) -> Result<String, AppError> {
+    visitor_of(&widget_channel(db, channel_public_id).await?, token)
+}
+
 async fn widget_channel(db: &Db, public_id: &str) -> Result<ChannelRow, AppError> {
     let channel = repo::channel_by_public_id(db.pool(), public_id).await?.ok_or(AppError::NotFound)?;
     if channel.kind != ChannelKind::Widget {

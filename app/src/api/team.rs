@@ -15,21 +15,28 @@ pub async fn team(bot_id: BotId, page: Option<i64>, search: Option<String>) -> R
 pub async fn set_seat(bot_id: BotId, member_id: MemberId, enable: bool) -> Result<SeatUsage, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::set_seat(&state.db, user, bot_id, member_id, enable).await
+    let seats = team::set_seat(&state.db, user, bot_id, member_id, enable).await?;
+    // The member's open streams re-check their rights now, not at the next poll.
+    state.hub.wake(bot_id);
+    Ok(seats)
 }
 
 #[server(prefix = "/api", endpoint = "team/change-role")]
 pub async fn change_role(bot_id: BotId, member_id: MemberId, role: Role) -> Result<(), AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::change_role(&state.db, user, bot_id, member_id, role).await
+    team::change_role(&state.db, user, bot_id, member_id, role).await?;
+    state.hub.wake(bot_id);
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "team/remove")]
 pub async fn remove_member(bot_id: BotId, member_id: MemberId) -> Result<(), AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
-    team::remove_member(&state.db, user, bot_id, member_id).await
+    team::remove_member(&state.db, user, bot_id, member_id).await?;
+    state.hub.wake(bot_id);
+    Ok(())
 }
 
 /// `with_seat` is a checkbox: present ("on") when ticked.
@@ -78,6 +85,7 @@ pub async fn accept_invitation(token: String) -> Result<BotId, AppError> {
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
     let (bot, role) = team::accept_invitation(&state.db, user, &token).await?;
+    state.hub.wake(bot);
     leptos_axum::redirect(&role.landing_path(bot));
     Ok(bot)
 }
@@ -108,7 +116,7 @@ pub async fn hand_off(
     use crate::server::{context, services::team};
     let (state, user) = context::signed_in_user().await?;
     let plan = Handoff::parse(&plan)?;
-    match (what.as_str(), role) {
+    let done = match (what.as_str(), role) {
         ("seat", _) => {
             team::set_seat_handing_off(&state.db, user, bot_id, member_id, false, Some(&plan)).await.map(|_| ())
         }
@@ -117,5 +125,9 @@ pub async fn hand_off(
             team::change_role_handing_off(&state.db, user, bot_id, member_id, role, Some(&plan)).await
         }
         _ => Err(AppError::BadRequest("`what` must be seat, member or role (with a role).".into())),
+    };
+    if done.is_ok() {
+        state.hub.wake(bot_id);
     }
+    done
 }

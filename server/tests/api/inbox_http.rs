@@ -314,6 +314,141 @@ async fn the_member_stream_is_authorised_and_resumes_from_last_event_id() {
     assert_eq!(ids, (resumed + 1..=resumed + 4).collect::<Vec<_>>(), "every event after the cursor, once, in order");
 }
 
+/// Reads every server-sent event (numbered or not) until `until` matches one, or the stream ends.
+async fn events_until(body: Body, until: impl Fn(&str, &str) -> bool) -> (Vec<(String, String)>, bool) {
+    let mut body = body.into_data_stream();
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let Some(chunk) =
+            tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut body)).await.expect("in time")
+        else {
+            return (events, true);
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim_start().to_string()).unwrap_or_default()
+            };
+            let (kind, data) = (field("event:"), field("data:"));
+            let done = until(&kind, &data);
+            events.push((kind, data));
+            if done {
+                return (events, false);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_open_stream_follows_the_members_rights_at_once() {
+    let s = setup().await;
+    let bot = s.bot.to_string();
+    let invited: app::domain::views::InvitationCreated = s
+        .app
+        .call("/api/team/invite", &[("bot_id", &bot), ("email", "ali@example.com"), ("role", "agent")], Some(&s.owner))
+        .await
+        .json();
+    let ali = s.app.sign_up("Ali Agent", "ali@example.com").await;
+    let token = invited.path.trim_start_matches("/invite/").to_string();
+    assert_eq!(s.app.call("/api/invitations/accept", &[("token", &token)], Some(&ali)).await.status, StatusCode::OK);
+    let team: app::domain::views::TeamView =
+        s.app.call("/api/team/list", &[("bot_id", &bot)], Some(&s.owner)).await.json();
+    let member = team.members.iter().find(|m| m.email == "ali@example.com").unwrap().member_id.to_string();
+    let stream = || {
+        let request = Request::get(format!("/live/{bot}"))
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, ali.clone())
+            .body(Body::empty())
+            .unwrap();
+        s.app.router.clone().oneshot(request)
+    };
+
+    // A seat given while the stream is open: the stream tells the member at once (the Inbox
+    // re-reads its rights on this event).
+    app::server::repo::billing::add_paid_seats(s.app.state.db.pool(), app::domain::BotId(s.bot), 1).await.unwrap();
+    let response = stream().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let seat_form = [("bot_id", bot.as_str()), ("member_id", member.as_str()), ("enable", "true")];
+    let seat = s.app.call("/api/team/set-seat", &seat_form, Some(&s.owner));
+    let (seat, (events, ended)) = tokio::join!(
+        seat,
+        events_until(response.into_body(), |kind, data| kind == "member_changed" && data.contains(&member))
+    );
+    assert_eq!(seat.status, StatusCode::OK, "{}", seat.body);
+    assert!(!ended, "the stream stays open for a member who may still view: {events:?}");
+
+    // Removed while the stream is open: it says so and closes, with nothing more sent.
+    let response = stream().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let remove_form = [("bot_id", bot.as_str()), ("member_id", member.as_str())];
+    let removed = s.app.call("/api/team/remove", &remove_form, Some(&s.owner));
+    let (removed, (events, _)) = tokio::join!(removed, events_until(response.into_body(), |kind, _| kind == "denied"));
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    assert_eq!(events.last().map(|e| e.0.as_str()), Some("denied"), "{events:?}");
+    assert_eq!(stream().await.unwrap().status(), StatusCode::NOT_FOUND, "and a new stream is refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visitors_stream_carries_only_their_conversation_and_never_a_note() {
+    let s = setup().await;
+    let channels = s
+        .app
+        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
+    let widget = channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id.clone();
+    let visitor = || async {
+        let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
+        start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string()
+    };
+    let (ada, bea) = (visitor().await, visitor().await);
+    let say = |token: String, text: &'static str| {
+        let path = format!("/widget/{widget}/send");
+        let body = serde_json::json!({"token": token, "text": text, "client_id": format!("client-{}", text.replace(' ', "-"))});
+        let app = &s.app;
+        async move {
+            let sent = json_post(app, &path, body).await;
+            assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+            sent.json::<serde_json::Value>()["conversation_id"].as_i64().unwrap().to_string()
+        }
+    };
+    let adas = say(ada.clone(), "hello from ada").await;
+    say(bea.clone(), "hello from bea").await;
+    let bot = s.bot.to_string();
+    for (path, body, key) in [
+        ("/api/inbox/note", "a private note", "note-key-000000001"),
+        ("/api/inbox/reply", "a public reply", "reply-key-00000001"),
+    ] {
+        let form = [("bot_id", bot.as_str()), ("conversation_id", adas.as_str()), ("body", body), ("key", key)];
+        let reply = s.app.call(path, &form, Some(&s.owner)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    }
+    say(bea.clone(), "last from bea").await;
+    let live = |token: &str| {
+        let request = Request::get(format!("/widget/{widget}/live?token={token}&after=0"))
+            .header(header::HOST, "localhost")
+            .body(Body::empty())
+            .unwrap();
+        s.app.router.clone().oneshot(request)
+    };
+    let (events, _) =
+        events_until(live(&ada).await.unwrap().into_body(), |_, data| data.contains("a public reply")).await;
+    let seen: String = events.iter().map(|e| e.1.as_str()).collect();
+    assert!(seen.contains("hello from ada"));
+    assert!(!seen.contains("a private note"), "notes never reach the customer: {seen}");
+    assert!(!seen.contains("from bea"), "nor another visitor's conversation: {seen}");
+    let (events, _) =
+        events_until(live(&bea).await.unwrap().into_body(), |_, data| data.contains("last from bea")).await;
+    let seen: String = events.iter().map(|e| e.1.as_str()).collect();
+    assert!(!seen.contains("from ada") && !seen.contains("a public reply"), "{seen}");
+    let forged = format!("{}.{}", ada.split('.').next().unwrap(), "0".repeat(64));
+    assert_eq!(live(&forged).await.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_widget_chats_are_limited_per_address() {
     let mut settings = app::server::Settings::default();

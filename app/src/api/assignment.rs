@@ -46,6 +46,21 @@ pub async fn set_team_auto_assign(bot_id: BotId, team_id: TeamId, auto_assign: b
     assignment::set_team_auto_assign(&state.db, &state.hub, user, bot_id, team_id, auto_assign).await
 }
 
+/// `mode` empty: the bot's mode.
+#[server(prefix = "/api", endpoint = "assignment/team-mode")]
+pub async fn set_team_mode(bot_id: BotId, team_id: TeamId, mode: String) -> Result<(), AppError> {
+    use crate::domain::assignment::AssignMode;
+    use crate::server::{context, services::assignment};
+    let (state, user) = context::signed_in_user().await?;
+    let mode = match mode.trim() {
+        "" => None,
+        code => {
+            Some(AssignMode::parse(code).ok_or_else(|| AppError::invalid("mode", "Pick round-robin or balanced."))?)
+        }
+    };
+    assignment::set_team_mode(&state.db, &state.hub, user, bot_id, team_id, mode).await
+}
+
 /// `capacity` empty: the bot's default.
 #[server(prefix = "/api", endpoint = "assignment/capacity")]
 pub async fn set_member_capacity(bot_id: BotId, member_id: MemberId, capacity: String) -> Result<(), AppError> {

@@ -69,12 +69,15 @@ impl Default for AssignmentSettings {
     }
 }
 
-/// One team on the Assignment page: whether its queue is assigned automatically.
+/// One team on the Assignment page: whether its queue is assigned automatically, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamAssignment {
     pub team: TeamId,
     pub name: String,
     pub auto_assign: bool,
+    /// Its own mode; `None`: the bot's.
+    #[serde(default)]
+    pub mode: Option<AssignMode>,
     pub waiting: i64,
 }
 

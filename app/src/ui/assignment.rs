@@ -6,7 +6,7 @@ use super::form_action::{FormAction, PostForm};
 use super::team::TeamTabs;
 use super::widgets::{ActionError, Loaded, PageData, page_data};
 use crate::api::assignment::{
-    AutoAssign, SaveAssignmentSettings, SetMemberCapacity, SetTeamAutoAssign, assignment_overview,
+    AutoAssign, SaveAssignmentSettings, SetMemberCapacity, SetTeamAutoAssign, SetTeamMode, assignment_overview,
 };
 use crate::domain::assignment::{AssignMode, AssignmentView, Availability, CAPACITY_MAX};
 use crate::domain::text::count;
@@ -18,6 +18,7 @@ use leptos_meta::Title;
 struct AssignmentActions {
     save: FormAction,
     team: FormAction,
+    team_mode: FormAction,
     capacity: FormAction,
     drain: FormAction,
 }
@@ -28,6 +29,7 @@ pub fn AssignmentPage() -> impl IntoView {
     let actions = AssignmentActions {
         save: FormAction::of::<SaveAssignmentSettings>(),
         team: FormAction::of::<SetTeamAutoAssign>(),
+        team_mode: FormAction::of::<SetTeamMode>(),
         capacity: FormAction::of::<SetMemberCapacity>(),
         drain: FormAction::of::<AutoAssign>(),
     };
@@ -38,6 +40,7 @@ pub fn AssignmentPage() -> impl IntoView {
                 bot_id.get(),
                 actions.save.version().get(),
                 actions.team.version().get(),
+                actions.team_mode.version().get(),
                 actions.capacity.version().get(),
                 actions.drain.version().get(),
             )
@@ -65,6 +68,7 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
             <Loaded resource=data ok=move |view: AssignmentView| {
                 let can_edit = view.cannot_edit.is_none();
                 let s = view.settings.clone();
+                let bot_mode = s.mode;
                 let teams = view.teams.clone();
                 view! {
                     {view.cannot_edit.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
@@ -137,7 +141,7 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                     {(!view.teams.is_empty()).then(|| view! {
                         <h2>"Teams"</h2>
                         <table class="teams-table">
-                            <thead><tr><th>"Team"</th><th>"Waiting"</th><th>"Its queue"</th></tr></thead>
+                            <thead><tr><th>"Team"</th><th>"Waiting"</th><th>"Its queue"</th><th>"Picks"</th></tr></thead>
                             <tbody>
                                 {view.teams.into_iter().map(|t| view! {
                                     <tr>
@@ -153,11 +157,13 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                                                 </button>
                                             </PostForm>
                                         </td>
+                                        <td><TeamMode bot team=t.team name=t.name.clone() mode=t.mode bot_mode can_edit /></td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
                         <ActionError value=actions.team.value() />
+                        <ActionError value=actions.team_mode.value() />
                     })}
 
                     <h2>"Seat holders"</h2>
@@ -190,5 +196,35 @@ fn Assignment(bot: BotId, data: PageData<AssignmentView>) -> impl IntoView {
                 }
             } />
         </section>
+    }
+}
+
+/// A team's own mode, or the bot's.
+#[component]
+fn TeamMode(
+    bot: BotId,
+    team: crate::domain::ids::TeamId,
+    name: String,
+    mode: Option<AssignMode>,
+    bot_mode: AssignMode,
+    can_edit: bool,
+) -> impl IntoView {
+    let actions = expect_context::<AssignmentActions>();
+    let label = |m: AssignMode| match m {
+        AssignMode::Balanced => "Balanced",
+        AssignMode::RoundRobin => "Round-robin",
+    };
+    view! {
+        <PostForm action=actions.team_mode attr:class="inline">
+            <input type="hidden" name="bot_id" value=bot.to_string() />
+            <input type="hidden" name="team_id" value=team.to_string() />
+            <select name="mode" aria-label=format!("How {name} picks") disabled=!can_edit>
+                <option value="" selected=mode.is_none()>{format!("Like the bot ({})", label(bot_mode).to_lowercase())}</option>
+                {[AssignMode::RoundRobin, AssignMode::Balanced].into_iter().map(|m| view! {
+                    <option value=m.code() selected=mode == Some(m)>{label(m)}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="small secondary" disabled=!can_edit>"Save"</button>
+        </PostForm>
     }
 }

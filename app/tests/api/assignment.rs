@@ -353,3 +353,51 @@ async fn a_seat_holder_joining_by_invitation_takes_what_waits() {
         .unwrap();
     assert_eq!(assignee(&i, waiting).await, Some(MemberId(member)), "the new seat holder is online and takes it");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_team_picks_its_own_way_while_the_bot_assigns_nothing_itself() {
+    let i = Inbox::new().await;
+    let a = agents(&i, 2).await;
+    let support = teams::create_team(i.db(), i.owner, i.bot, "Support").await.unwrap();
+    for (_, m) in &a {
+        teams::set_team_member(i.db(), i.owner, i.bot, support, *m, true).await.unwrap();
+    }
+    // Agent 1 already holds two, given by hand.
+    for n in 0..2 {
+        let c = i.customer_says(&format!("h{n}"), &format!("h{n}"), "Hi", true).await;
+        inbox::assign_member(i.db(), &i.hub, i.owner, i.bot, c, Some(a[1].1)).await.unwrap();
+    }
+    // The bot assigns nothing itself (balanced, were it on); everything goes to Support, whose
+    // queue is assigned automatically, in turn.
+    let settings = AssignmentSettings {
+        auto_assign: false,
+        mode: AssignMode::Balanced,
+        default_capacity: 10,
+        route_team: Some(support),
+        ..Default::default()
+    };
+    assignment::save_settings(i.db(), &i.hub, i.owner, i.bot, settings).await.unwrap();
+    assignment::set_team_auto_assign(i.db(), &i.hub, i.owner, i.bot, support, true).await.unwrap();
+    assignment::set_team_mode(i.db(), &i.hub, i.owner, i.bot, support, Some(AssignMode::RoundRobin)).await.unwrap();
+    let mut got = Vec::new();
+    for n in 0..2 {
+        let c = i.customer_says(&format!("r{n}"), &format!("r{n}"), "Hi", true).await;
+        got.push(assignee(&i, c).await);
+    }
+    assert_eq!(got, vec![Some(a[0].1), Some(a[1].1)], "in turn, though Agent 1 holds more");
+    let view = assignment::overview(i.db(), i.owner, i.bot).await.unwrap();
+    assert_eq!(view.teams[0].mode, Some(AssignMode::RoundRobin));
+
+    // Back to the bot's mode: balanced, so the one holding fewer takes it.
+    assignment::set_team_mode(i.db(), &i.hub, i.owner, i.bot, support, None).await.unwrap();
+    let c = i.customer_says("b0", "b0", "Hi", true).await;
+    assert_eq!(assignee(&i, c).await, Some(a[0].1));
+
+    // Another bot's team is not found; an agent may not change it.
+    let (agent_user, _) = a[0];
+    let refused = assignment::set_team_mode(i.db(), &i.hub, agent_user, i.bot, support, None).await.unwrap_err();
+    assert_eq!(refused.status(), 403);
+    let unknown = app::domain::ids::TeamId(support.0 + 1000);
+    let missing = assignment::set_team_mode(i.db(), &i.hub, i.owner, i.bot, unknown, None).await.unwrap_err();
+    assert_eq!(missing.status(), 404);
+}

@@ -110,12 +110,13 @@ pub struct TeamSettingsRow {
     pub name: String,
     pub auto_assign: i64,
     pub last_round_robin_id: Option<i64>,
+    pub assign_mode: Option<String>,
     pub waiting: i64,
 }
 
 pub async fn teams<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<TeamSettingsRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT t.id, t.name, t.auto_assign, t.last_round_robin_id, \
+        "SELECT t.id, t.name, t.auto_assign, t.last_round_robin_id, t.assign_mode, \
                 (SELECT COUNT(*) FROM conversations c WHERE c.team_id = t.id AND c.queued_at IS NOT NULL) AS waiting \
          FROM teams t WHERE t.bot_id = $1 ORDER BY t.name_key",
     )
@@ -132,6 +133,22 @@ pub async fn set_team_auto_assign<'c>(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE teams SET auto_assign = $1 WHERE id = $2 AND bot_id = $3")
         .bind(i64::from(on))
+        .bind(team.0)
+        .bind(bot.0)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A team's own mode (`None`: the bot's). False if the team is not the bot's.
+pub async fn set_team_mode<'c>(
+    db: impl Executor<'c, Database = Any>,
+    bot: BotId,
+    team: TeamId,
+    mode: Option<AssignMode>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE teams SET assign_mode = $1 WHERE id = $2 AND bot_id = $3")
+        .bind(mode.map(AssignMode::code))
         .bind(team.0)
         .bind(bot.0)
         .execute(db)
@@ -376,10 +393,18 @@ pub struct TeamFlags {
     pub id: i64,
     pub auto_assign: i64,
     pub last_round_robin_id: Option<i64>,
+    /// The team's own mode's code; `None`: the bot's.
+    pub assign_mode: Option<String>,
+}
+
+impl TeamFlags {
+    pub fn mode(&self) -> Option<AssignMode> {
+        self.assign_mode.as_deref().and_then(AssignMode::parse)
+    }
 }
 
 pub async fn team_flags<'c>(db: impl Executor<'c, Database = Any>, bot: BotId) -> Result<Vec<TeamFlags>, sqlx::Error> {
-    sqlx::query_as("SELECT id, auto_assign, last_round_robin_id FROM teams WHERE bot_id = $1")
+    sqlx::query_as("SELECT id, auto_assign, last_round_robin_id, assign_mode FROM teams WHERE bot_id = $1")
         .bind(bot.0)
         .fetch_all(db)
         .await

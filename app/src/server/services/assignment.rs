@@ -43,6 +43,10 @@ pub(crate) async fn drain(
     let (settings, bot_last) = repo::settings(&mut **tx, bot).await?;
     let teams = repo::team_flags(&mut **tx, bot).await?;
     let team_auto: HashSet<i64> = teams.iter().filter(|t| flag(t.auto_assign)).map(|t| t.id).collect();
+    // Each queue's mode: its team's own, else the bot's.
+    let modes: HashMap<Option<i64>, AssignMode> =
+        teams.iter().map(|t| (Some(t.id), t.mode().unwrap_or(settings.mode))).chain([(None, settings.mode)]).collect();
+    let mode_of = |team: Option<i64>| modes.get(&team).copied().unwrap_or(settings.mode);
     if scope == Scope::Automatic && !settings.auto_assign && team_auto.is_empty() {
         return Ok(Vec::new());
     }
@@ -106,7 +110,7 @@ pub(crate) async fn drain(
             for c in candidates.iter_mut() {
                 c.in_team = team.is_none_or(|t| in_team.contains(&(t, c.member.0)));
             }
-            let Some(member) = rules::choose(settings.mode, &candidates, last.get(&team).copied().flatten()) else {
+            let Some(member) = rules::choose(mode_of(team), &candidates, last.get(&team).copied().flatten()) else {
                 // Later conversations of this queue wait behind this one.
                 blocked.insert(team);
                 continue;
@@ -124,12 +128,10 @@ pub(crate) async fn drain(
             break 'pages;
         }
     }
-    if settings.mode == AssignMode::RoundRobin {
-        for (team, member) in &last {
-            if let Some(member) = member {
-                if made.iter().any(|(_, m)| m == member) {
-                    repo::save_round_robin(&mut **tx, bot, team.map(TeamId), *member).await?;
-                }
+    for (team, member) in &last {
+        if let Some(member) = member {
+            if mode_of(*team) == AssignMode::RoundRobin && made.iter().any(|(_, m)| m == member) {
+                repo::save_round_robin(&mut **tx, bot, team.map(TeamId), *member).await?;
             }
         }
     }
@@ -270,7 +272,13 @@ pub async fn overview(db: &Db, user: UserId, bot: BotId) -> Result<AssignmentVie
     let teams = repo::teams(&mut *conn, bot)
         .await?
         .into_iter()
-        .map(|t| TeamAssignment { team: t.id, name: t.name, auto_assign: flag(t.auto_assign), waiting: t.waiting })
+        .map(|t| TeamAssignment {
+            team: t.id,
+            mode: t.assign_mode.as_deref().and_then(AssignMode::parse),
+            name: t.name,
+            auto_assign: flag(t.auto_assign),
+            waiting: t.waiting,
+        })
         .collect();
     let mut members: Vec<MemberLoad> = repo::candidates(&mut *conn, bot)
         .await?
@@ -337,6 +345,24 @@ pub async fn set_team_auto_assign(
     let now = now_ms();
     let mut tx = open_settings_write(db, user, bot).await?;
     if !repo::set_team_auto_assign(&mut *tx, bot, team, on).await? {
+        return Err(AppError::NotFound);
+    }
+    drain(db, &mut tx, bot, Scope::Automatic, now).await?;
+    commit(tx, hub, bot).await
+}
+
+/// A team's own assignment mode (`None`: the bot's).
+pub async fn set_team_mode(
+    db: &Db,
+    hub: &Hub,
+    user: UserId,
+    bot: BotId,
+    team: TeamId,
+    mode: Option<AssignMode>,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = open_settings_write(db, user, bot).await?;
+    if !repo::set_team_mode(&mut *tx, bot, team, mode).await? {
         return Err(AppError::NotFound);
     }
     drain(db, &mut tx, bot, Scope::Automatic, now).await?;

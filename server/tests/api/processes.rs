@@ -368,3 +368,109 @@ async fn kill_dash_nine_during_a_handoff_leaves_both_changes_or_neither() {
     eprintln!("handoff kill rounds: saw completed {saw_both}, saw untouched {saw_neither}");
     assert!(saw_both, "at least the latest kills came after the handoff committed");
 }
+
+/// With Postgres, 100 conversations arriving at once, half at each of two processes, with 5
+/// agents of capacity 10: nobody over capacity, nothing assigned twice, the rest queued in
+/// arrival order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_arrivals_at_two_processes_never_overfill_anyone() {
+    use app::domain::Role;
+    use app::domain::assignment::{AssignMode, AssignmentSettings, Availability};
+    use app::server::services::{assignment, team};
+    let t = TestDb::new().await;
+    if t.db.backend() != Backend::Postgres {
+        eprintln!("several processes need Postgres; this test runs in the Postgres pass");
+        return;
+    }
+    let a = start(&t.url).await;
+    let b = start(&t.url).await;
+    let (_, bot, public_id, secret) = owner_with_api_channel(&a.base).await;
+    let bot = app::domain::BotId(bot);
+    let hub = app::server::live::Hub::new(t.db.clone());
+    let owner: i64 = sqlx::query_scalar("SELECT user_id FROM members WHERE bot_id = $1")
+        .bind(bot.0)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let owner = app::domain::UserId(owner);
+    app::server::repo::billing::add_paid_seats(t.db.pool(), bot, 5).await.unwrap();
+    let mut agents = Vec::new();
+    for n in 0..5 {
+        let user =
+            app::server::repo::insert_user(t.db.pool(), &format!("agent{n}@example.com"), "Agent", "x", now_ms())
+                .await
+                .unwrap()
+                .unwrap();
+        let member =
+            app::server::repo::insert_member(t.db.pool(), bot, user, Role::Agent, false, now_ms()).await.unwrap();
+        team::set_seat(&t.db, owner, bot, member, true).await.unwrap();
+        agents.push(member);
+    }
+    assignment::set_availability(&t.db, &hub, owner, bot, Availability::Offline).await.unwrap();
+    let settings = AssignmentSettings {
+        auto_assign: true,
+        mode: AssignMode::Balanced,
+        default_capacity: 10,
+        ..Default::default()
+    };
+    assignment::save_settings(&t.db, &hub, owner, bot, settings).await.unwrap();
+
+    let c = client();
+    let sends: Vec<_> = (0..100)
+        .map(|n| {
+            let (c, base) = (c.clone(), if n % 2 == 0 { a.base.clone() } else { b.base.clone() });
+            let (public_id, secret) = (public_id.clone(), secret.clone());
+            tokio::spawn(async move {
+                let raw = serde_json::to_vec(&serde_json::json!({
+                    "message_id": format!("burst-{n}"), "contact": {"id": format!("burst-{n}")}, "text": "Help", "handover": true,
+                }))
+                .unwrap();
+                let ts = now_ms() / 1000;
+                let sig = secrets::sign_webhook(&secret, ts, &raw);
+                let reply = c
+                    .post(format!("{base}/hooks/{public_id}"))
+                    .header("content-type", "application/json")
+                    .header("x-switchboard-timestamp", ts.to_string())
+                    .header("x-switchboard-signature", format!("sha256={sig}"))
+                    .body(raw)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(reply.status().is_success(), "{}", reply.status());
+            })
+        })
+        .collect();
+    for s in sends {
+        s.await.unwrap();
+    }
+    for m in &agents {
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE assignee_id = $1")
+            .bind(m.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(held, 10, "filled to capacity, never over");
+    }
+    let events: Vec<i64> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE kind = 'system' AND body LIKE 'Assigned to %' GROUP BY conversation_id",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 50);
+    assert!(events.iter().all(|n| *n == 1), "no conversation assigned twice");
+    let queued: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE queued_at IS NOT NULL ORDER BY queued_at, id")
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(queued.len(), 50);
+    let by_arrival: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.kind = 'customer' \
+         WHERE c.queued_at IS NOT NULL ORDER BY m.created_at, c.id",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(queued, by_arrival, "the queue is in arrival order");
+}

@@ -298,7 +298,7 @@ async fn the_unanswered_rule_moves_a_waiting_customer_to_someone_else_or_to_a_te
     assert_ne!(second, first, "someone else takes it");
     assert!(a.iter().any(|(_, m)| *m == second));
     let thread = inbox::thread(i.db(), i.owner, i.bot, c, None).await.unwrap();
-    assert!(thread.messages.iter().any(|m| m.body.contains("within 15 minutes: reassigned")));
+    assert!(thread.messages.iter().any(|m| m.body.contains("within 15 minutes: back in the queue")));
 
     // An answer stops the clock.
     let (agent_user, _) = a.iter().find(|(_, m)| *m == second).copied().unwrap();

@@ -382,7 +382,8 @@ pub(crate) async fn reassign_unanswered(
         None => {
             repo::set_assignee(&mut **tx, conversation, None).await?;
             assignment_repo::queue_now(&mut **tx, conversation, now).await?;
-            format!("{reason}: reassigned")
+            // Whoever takes it next (if anyone can) gets their own "Assigned to …" event.
+            format!("{reason}: back in the queue")
         }
     };
     system_event(db, tx, &facts, &text, now).await

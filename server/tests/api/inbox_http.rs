@@ -450,6 +450,101 @@ async fn a_visitors_stream_carries_only_their_conversation_and_never_a_note() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_waiting_visitor_sees_their_place_in_the_queue_and_an_estimate() {
+    let s = setup().await;
+    let channels = s
+        .app
+        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
+    let widget = channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id.clone();
+    let mut visitors = Vec::new();
+    for n in 0..3 {
+        let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
+        let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
+        let body = serde_json::json!({"token": token, "text": "A person, please", "client_id": format!("client-key-{n:04}"), "handover": true});
+        let sent = json_post(&s.app, &format!("/widget/{widget}/send"), body).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        visitors.push((token, sent.json::<serde_json::Value>()["conversation_id"].as_i64().unwrap()));
+    }
+    let queue = |token: String| {
+        let path = format!("/widget/{widget}/state");
+        let app = &s.app;
+        async move {
+            json_post(app, &path, serde_json::json!({"token": token})).await.json::<serde_json::Value>()["queue"]
+                .clone()
+        }
+    };
+    let last = queue(visitors[2].0.clone()).await;
+    assert_eq!((last["position"].as_i64(), last["waiting"].as_i64()), (Some(3), Some(3)), "{last}");
+    assert!(last["estimated_minutes"].is_null(), "no pace to go by yet: {last}");
+
+    // The first is assigned (the Auto assign button): the last moves up, with an estimate from
+    // the pace of the last hour (one an hour: two ahead, about two hours).
+    let bot = s.bot.to_string();
+    let first = visitors[0].1.to_string();
+    let assigned = s
+        .app
+        .call("/api/assignment/auto-assign", &[("bot_id", &bot), ("conversation_id", &first)], Some(&s.owner))
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
+    assert!(queue(visitors[0].0.clone()).await.is_null(), "an assigned visitor waits in no queue");
+    let last = queue(visitors[2].0.clone()).await;
+    assert_eq!((last["position"].as_i64(), last["waiting"].as_i64()), (Some(2), Some(2)), "{last}");
+    assert_eq!(last["estimated_minutes"].as_i64(), Some(120), "{last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_offline_member_can_be_given_a_conversation_by_hand_and_is_told_live() {
+    let s = setup().await;
+    let bot = s.bot.to_string();
+    let (ali, member) = seated_agent(&s, "ali@example.com").await;
+    let offline =
+        s.app.call("/api/assignment/availability", &[("bot_id", &bot), ("availability", "offline")], Some(&ali)).await;
+    assert_eq!(offline.status, StatusCode::OK, "{}", offline.body);
+    let body = serde_json::json!({"message_id": "o1", "contact": {"id": "c"}, "text": "Hello", "handover": true});
+    let receipt: serde_json::Value = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await.json();
+    let conversation = receipt["conversation_id"].as_i64().unwrap().to_string();
+    let request = Request::get(format!("/live/{bot}")).header(header::HOST, "localhost").header(header::COOKIE, ali);
+    let response = s.app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let form = [("bot_id", bot.as_str()), ("conversation_id", conversation.as_str()), ("member_id", member.as_str())];
+    let assign = s.app.call("/api/inbox/assign", &form, Some(&s.owner));
+    let (assigned, (events, _)) =
+        tokio::join!(assign, events_until(response.into_body(), |kind, _| kind == "assigned_to_you"));
+    assert_eq!(
+        assigned.status,
+        StatusCode::OK,
+        "offline members may be given conversations by hand: {}",
+        assigned.body
+    );
+    assert!(events.last().unwrap().1.contains(&conversation), "{events:?}");
+}
+
+/// An Agent invited to the bot and given a (newly bought) seat: (cookie, member id).
+async fn seated_agent(s: &Setup, email: &str) -> (String, String) {
+    let bot = s.bot.to_string();
+    let invited: app::domain::views::InvitationCreated = s
+        .app
+        .call("/api/team/invite", &[("bot_id", &bot), ("email", email), ("role", "agent")], Some(&s.owner))
+        .await
+        .json();
+    let cookie = s.app.sign_up("Ali Agent", email).await;
+    let token = invited.path.trim_start_matches("/invite/").to_string();
+    assert_eq!(s.app.call("/api/invitations/accept", &[("token", &token)], Some(&cookie)).await.status, StatusCode::OK);
+    let team: app::domain::views::TeamView =
+        s.app.call("/api/team/list", &[("bot_id", &bot)], Some(&s.owner)).await.json();
+    let member = team.members.iter().find(|m| m.email == email).unwrap().member_id.to_string();
+    app::server::repo::billing::add_paid_seats(s.app.state.db.pool(), app::domain::BotId(s.bot), 1).await.unwrap();
+    let seat = s
+        .app
+        .call("/api/team/set-seat", &[("bot_id", &bot), ("member_id", &member), ("enable", "true")], Some(&s.owner))
+        .await;
+    assert_eq!(seat.status, StatusCode::OK, "{}", seat.body);
+    (cookie, member)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_widget_chats_are_limited_per_address() {
     let mut settings = app::server::Settings::default();
     settings.limits.widget_start_per_address =

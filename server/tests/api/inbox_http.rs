@@ -544,6 +544,103 @@ async fn seated_agent(s: &Setup, email: &str) -> (String, String) {
     (cookie, member)
 }
 
+/// What another tenant's calls must leave as it was.
+async fn inbox_snapshot(app: &TestApp) -> String {
+    let pool = app.state.db.pool();
+    let conversations: Vec<(i64, String, Option<i64>, Option<i64>, i64, i64)> =
+        sqlx::query_as("SELECT id, status, assignee_id, team_id, banned, bot_paused FROM conversations ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let channels: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, secret, outbound_url FROM channels ORDER BY id").fetch_all(pool).await.unwrap();
+    let tags: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, color FROM tags ORDER BY id").fetch_all(pool).await.unwrap();
+    let mut counts = Vec::new();
+    for table in ["messages", "conversation_tags", "teams", "team_members", "contacts", "contact_attributes", "outbox"]
+    {
+        counts.push(app.count(table).await);
+    }
+    format!("{conversations:?} {channels:?} {tags:?} {counts:?}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_inbox_id_of_another_bot_is_not_found_and_changes_nothing() {
+    let s = setup().await;
+    let a_bot = s.bot.to_string();
+    // Ada's bot (the setup's): a conversation with a message, a tag on it, a team, a contact.
+    let body = serde_json::json!({"message_id": "x1", "contact": {"id": "+1555"}, "text": "Hello", "handover": true});
+    let receipt: serde_json::Value = s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await.json();
+    let (conversation, message) =
+        (receipt["conversation_id"].as_i64().unwrap().to_string(), receipt["message_id"].as_i64().unwrap().to_string());
+    let tag: serde_json::Value = s
+        .app
+        .call(
+            "/api/tags/apply",
+            &[("bot_id", &a_bot), ("conversation_id", &conversation), ("name", "VIP")],
+            Some(&s.owner),
+        )
+        .await
+        .json();
+    let tag = tag["id"].as_i64().unwrap().to_string();
+    let team = s.app.call("/api/teams/create", &[("bot_id", &a_bot), ("name", "Billing")], Some(&s.owner)).await.body;
+    assert!(team.parse::<i64>().is_ok(), "a team id: {team}");
+    let contact: i64 = sqlx::query_scalar("SELECT contact_id FROM conversations WHERE id = $1")
+        .bind(receipt["conversation_id"].as_i64().unwrap())
+        .fetch_one(s.app.state.db.pool())
+        .await
+        .unwrap();
+    let contact = contact.to_string();
+    let a_team: app::domain::views::TeamView =
+        s.app.call("/api/team/list", &[("bot_id", &a_bot)], Some(&s.owner)).await.json();
+    let ada = a_team.viewer_member_id.to_string();
+    let channel = s.api.channel.id.to_string();
+
+    // Bob's bot, with its own tag and contact (as merge targets).
+    let bob = s.app.sign_up("Bob Other", "bob@example.com").await;
+    let b_bot = s.app.create_bot(&bob, "Bob's bot").await.to_string();
+    let b_tag: serde_json::Value =
+        s.app.call("/api/tags/create", &[("bot_id", &b_bot), ("name", "Mine")], Some(&bob)).await.json();
+    let b_tag = b_tag["id"].as_i64().unwrap().to_string();
+    let before = inbox_snapshot(&s.app).await;
+
+    let c = conversation.as_str();
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/api/inbox/thread", vec![("conversation_id", c)]),
+        ("/api/inbox/reply", vec![("conversation_id", c), ("body", "hi"), ("key", "idor-key-000000001")]),
+        ("/api/inbox/note", vec![("conversation_id", c), ("body", "hi"), ("key", "idor-key-000000002")]),
+        ("/api/inbox/close", vec![("conversation_id", c), ("closed", "true")]),
+        ("/api/inbox/ban", vec![("conversation_id", c), ("banned", "true")]),
+        ("/api/inbox/pause-bot", vec![("conversation_id", c), ("paused", "true")]),
+        ("/api/inbox/assign", vec![("conversation_id", c), ("member_id", &ada)]),
+        ("/api/inbox/assign-team", vec![("conversation_id", c), ("team_id", &team)]),
+        ("/api/inbox/contact-attribute", vec![("conversation_id", c), ("key", "plan"), ("value", "gold")]),
+        ("/api/inbox/retry-delivery", vec![("message_id", &message)]),
+        ("/api/inbox/typing", vec![("conversation_id", c)]),
+        ("/api/tags/apply", vec![("conversation_id", c), ("name", "Mine")]),
+        ("/api/tags/untag", vec![("conversation_id", c), ("tag_id", &tag)]),
+        ("/api/tags/edit", vec![("tag_id", &tag), ("name", "Renamed"), ("color", "red")]),
+        ("/api/tags/delete", vec![("tag_id", &tag), ("conversations", "1")]),
+        ("/api/tags/merge", vec![("tag_id", &tag), ("into", &b_tag)]),
+        ("/api/tags/merge", vec![("tag_id", &b_tag), ("into", &tag)]),
+        ("/api/contacts/detail", vec![("contact_id", &contact)]),
+        ("/api/contacts/attribute", vec![("contact_id", &contact), ("key", "plan"), ("value", "gold")]),
+        ("/api/channels/rotate-secret", vec![("channel_id", &channel)]),
+        ("/api/channels/set-outbound-url", vec![("channel_id", &channel), ("outbound_url", "https://evil.example/x")]),
+        ("/api/teams/set-member", vec![("team_id", &team), ("member_id", &ada), ("member_of", "false")]),
+    ];
+    for (path, form) in calls {
+        // Bob names his own bot with Ada's ids, then Ada's bot itself.
+        for bot in [&b_bot, &a_bot] {
+            let mut form = form.clone();
+            form.push(("bot_id", bot));
+            let reply = s.app.call(path, &form, Some(&bob)).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path} on bot {bot}: {}", reply.body);
+        }
+    }
+    assert_eq!(inbox_snapshot(&s.app).await, before, "another tenant's call changed something");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_widget_chats_are_limited_per_address() {
     let mut settings = app::server::Settings::default();

@@ -699,7 +699,7 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
         let db = s.app.state.db.pool();
         let messages: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM tags) + (SELECT COUNT(*) FROM conversation_tags) \
-             + (SELECT COUNT(*) FROM contact_attributes)",
+             + (SELECT COUNT(*) FROM contact_attributes) + (SELECT COUNT(*) FROM attachments)",
         )
         .fetch_one(db)
         .await
@@ -711,6 +711,8 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
                 .unwrap();
         (messages, row)
     };
+    let team = s.app.call("/api/teams/create", &[("bot_id", &bot), ("name", "Billing")], Some(&s.owner)).await.body;
+    let message = receipt["message_id"].as_i64().unwrap().to_string();
     let before = snapshot().await;
     for (cookie, status) in [(&agent, StatusCode::PAYMENT_REQUIRED), (&viewer, StatusCode::FORBIDDEN)] {
         let read = s
@@ -718,7 +720,8 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
             .call("/api/inbox/thread", &[("bot_id", &bot), ("conversation_id", &conversation)], Some(cookie))
             .await;
         assert_eq!(read.status, StatusCode::OK, "they may view: {}", read.body);
-        let calls: [(&str, Vec<(&str, &str)>); 10] = [
+        let calls: [(&str, Vec<(&str, &str)>); 11] = [
+            ("/api/inbox/assign-team", vec![("team_id", team.as_str())]),
             ("/api/inbox/reply", vec![("body", "hi"), ("key", "key-000000001")]),
             ("/api/inbox/note", vec![("body", "hi"), ("key", "key-000000002")]),
             ("/api/inbox/assign", vec![("member_id", "1")]),
@@ -736,6 +739,12 @@ async fn seatless_members_get_402_or_403_from_every_action_and_nothing_changes()
             let reply = s.app.call(path, &form, Some(cookie)).await;
             assert_eq!(reply.status, status, "{path}: {}", reply.body);
         }
+        let retry =
+            s.app.call("/api/inbox/retry-delivery", &[("bot_id", &bot), ("message_id", &message)], Some(cookie)).await;
+        assert_eq!(retry.status, status, "retry-delivery: {}", retry.body);
+        let path = format!("/media/upload/{bot}/{conversation}?name=dot.png&key={}", secrets::random_hex(8));
+        let uploaded = s.app.send(upload(&path, PNG_1X1.to_vec(), Some(cookie), "same-origin")).await;
+        assert_eq!(uploaded.status, status, "upload: {}", uploaded.body);
     }
     let reason = s
         .app

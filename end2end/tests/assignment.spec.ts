@@ -53,6 +53,8 @@ test('removing a seat opens the handoff step; the conversations go to a team que
   await expect(counter).toContainText('2 of');
 
   const mona = page.locator('tr', { hasText: 'Mona Agent' });
+  // A seat holder's status shows beside their name.
+  await expect(mona.getByRole('img', { name: /^(Online|Offline)$/ })).toBeVisible();
   await mona.getByRole('button', { name: 'Remove seat' }).click();
   const step = page.getByTestId('handoff');
   await expect(step).toContainText(/Mona Agent holds \d+ open conversation/);
@@ -68,6 +70,7 @@ test('removing a seat opens the handoff step; the conversations go to a team que
 
   await expect(counter).toContainText('1 of');
   await expect(page.locator('tr', { hasText: 'Mona Agent' })).toContainText('No seat');
+  await expect(page.locator('tr', { hasText: 'Mona Agent' }).getByRole('img')).toHaveCount(0);
   await expect(page.getByTestId('handoff')).toHaveCount(0);
 
   // They wait in the Billing team's queue.

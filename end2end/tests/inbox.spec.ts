@@ -37,8 +37,12 @@ test('a customer on another site and an agent chat live both ways; customer HTML
   await chat.getByRole('textbox', { name: 'Message' }).pressSequentially('one more thing', { delay: 20 });
   await expect(page.locator('.typing')).toContainText('is typing…');
 
-  // The agent replies with Enter; the customer sees it live.
+  // The agent types: the customer sees it.
   const box = page.getByRole('textbox', { name: 'Message' });
+  await box.pressSequentially('Hi Carla', { delay: 20 });
+  await expect(chat.locator('.chat-typing')).toHaveText('Ali Owner is typing…');
+
+  // The agent replies with Enter; the customer sees it live.
   await box.fill('Hi Carla, it ships today.');
   await box.press('Enter');
   await expect(box).toHaveValue('');

@@ -80,6 +80,9 @@ pub struct MemberRow {
     /// Invited with a seat, but none was free when they joined.
     pub seat_wanted: bool,
     pub joined_at_ms: i64,
+    /// Their status from the top bar (it matters only while they hold a seat).
+    #[serde(default)]
+    pub online: bool,
 }
 
 /// A pending invitation (its link is shown once, when created).

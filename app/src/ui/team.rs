@@ -317,7 +317,13 @@ fn MemberLine(member: MemberRow, facts: RowFacts, seats: SeatUsage) -> impl Into
     let remove_yes = format!("Yes, remove {}", member.name);
     view! {
         <tr data-member-id=member_id.to_string() data-email=member.email.clone()>
-            <td>{member.name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}</td>
+            <td>
+                {member.has_seat.then(|| {
+                    let status = if member.online { "Online" } else { "Offline" };
+                    view! { <span class=if member.online { "dot online" } else { "dot offline" } role="img" aria-label=status title=status></span> }
+                })}
+                {member.name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+            </td>
             <td>{member.email.clone()}</td>
             <td>
                 {if can_change {

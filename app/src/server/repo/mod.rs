@@ -238,6 +238,7 @@ struct MemberListRow {
     has_seat: i64,
     seat_wanted: i64,
     joined_at: i64,
+    availability: String,
 }
 
 /// A page of a bot's members ordered by name, optionally filtered by a lower-cased
@@ -251,7 +252,8 @@ pub async fn members_page<'c>(
 ) -> Result<Vec<MemberRow>, sqlx::Error> {
     let rows: Vec<MemberListRow> = sqlx::query_as(
         r#"
-        SELECT m.id AS member_id, u.id AS user_id, u.name, u.email, m.role, m.has_seat, m.seat_wanted, m.joined_at
+        SELECT m.id AS member_id, u.id AS user_id, u.name, u.email, m.role, m.has_seat, m.seat_wanted, m.joined_at,
+               m.availability
         FROM members m JOIN users u ON u.id = m.user_id
         WHERE m.bot_id = $1 AND ($2 = '' OR LOWER(u.name) LIKE $3 OR LOWER(u.email) LIKE $3)
         ORDER BY LOWER(u.name), m.id
@@ -276,6 +278,7 @@ pub async fn members_page<'c>(
             has_seat: flag(row.has_seat),
             seat_wanted: flag(row.seat_wanted),
             joined_at_ms: row.joined_at,
+            online: row.availability == crate::domain::assignment::Availability::Online.code(),
         })
         .collect())
 }

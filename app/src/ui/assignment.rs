@@ -224,7 +224,9 @@ fn TeamMode(
                     <option value=m.code() selected=mode == Some(m)>{label(m)}</option>
                 }).collect_view()}
             </select>
-            <button type="submit" class="small secondary" disabled=!can_edit>"Save"</button>
+            <button type="submit" class="small secondary" disabled=!can_edit aria-label=format!("Save how {name} picks")>
+                "Save"
+            </button>
         </PostForm>
     }
 }

@@ -36,6 +36,17 @@ async fn setup_with(settings: app::server::Settings) -> Setup {
     Setup { app, owner, bot, api }
 }
 
+/// The public id of the setup bot's website widget.
+async fn widget_id(s: &Setup) -> String {
+    let channels = s
+        .app
+        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
+        .await
+        .json::<app::domain::inbox::ChannelsView>()
+        .channels;
+    channels.into_iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id
+}
+
 fn hook(public_id: &str, secret: &str, body: &serde_json::Value, ts_offset: i64) -> Request<Body> {
     let raw = serde_json::to_vec(body).unwrap();
     let ts = now_ms() / 1000 + ts_offset;
@@ -160,13 +171,7 @@ async fn json_post(app: &TestApp, path: &str, body: serde_json::Value) -> crate:
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_visitor_chats_through_the_widget_endpoints() {
     let s = setup().await;
-    let channels = s
-        .app
-        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
-        .await
-        .json::<app::domain::inbox::ChannelsView>()
-        .channels;
-    let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
+    let widget = widget_id(&s).await;
     let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({"name": "Ada"})).await;
     assert_eq!(start.status, StatusCode::OK, "{}", start.body);
     let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
@@ -202,13 +207,7 @@ async fn a_visitors_limit_is_spent_only_by_their_own_token() {
     let mut settings = app::server::Settings::default();
     settings.limits.widget_per_visitor = app::server::rate_limit::Limit::per(3, std::time::Duration::from_secs(60));
     let s = setup_with(settings).await;
-    let channels = s
-        .app
-        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
-        .await
-        .json::<app::domain::inbox::ChannelsView>()
-        .channels;
-    let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
+    let widget = widget_id(&s).await;
     let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
     let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
     let path = format!("/widget/{widget}/send");
@@ -394,13 +393,7 @@ async fn an_open_stream_follows_the_members_rights_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_visitors_stream_carries_only_their_conversation_and_never_a_note() {
     let s = setup().await;
-    let channels = s
-        .app
-        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
-        .await
-        .json::<app::domain::inbox::ChannelsView>()
-        .channels;
-    let widget = channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id.clone();
+    let widget = widget_id(&s).await;
     let visitor = || async {
         let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
         start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string()
@@ -452,13 +445,7 @@ async fn a_visitors_stream_carries_only_their_conversation_and_never_a_note() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_waiting_visitor_sees_their_place_in_the_queue_and_an_estimate() {
     let s = setup().await;
-    let channels = s
-        .app
-        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
-        .await
-        .json::<app::domain::inbox::ChannelsView>()
-        .channels;
-    let widget = channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id.clone();
+    let widget = widget_id(&s).await;
     let mut visitors = Vec::new();
     for n in 0..3 {
         let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
@@ -842,13 +829,7 @@ async fn files_are_uploaded_by_seat_holders_and_served_inert_to_members_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_visitor_uploads_from_the_widget_and_opens_only_their_own_signed_link() {
     let s = setup().await;
-    let channels = s
-        .app
-        .call("/api/channels/list", &[("bot_id", &s.bot.to_string())], Some(&s.owner))
-        .await
-        .json::<app::domain::inbox::ChannelsView>()
-        .channels;
-    let widget = &channels.iter().find(|c| c.kind == app::domain::inbox::ChannelKind::Widget).unwrap().public_id;
+    let widget = widget_id(&s).await;
     let start = json_post(&s.app, &format!("/widget/{widget}/start"), serde_json::json!({})).await;
     let token = start.json::<serde_json::Value>()["token"].as_str().unwrap().to_string();
     let path = format!("/widget/{widget}/upload?token={token}&name=photo.png&client_id={}", secrets::random_hex(8));

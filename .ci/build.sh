@@ -34,7 +34,7 @@ done
 # conversation view's and the search results' packs leave out what the Inbox's brings: they
 # open inside the Inbox).
 target/wasm-split/release/switchboard-wasm-split pack "$staging/pkg" \
-  thread_pane=__inbox_route_view search_results=__inbox_route_view
+  thread_pane=__inbox_route_view search_results=__inbox_route_view profile_details=thread_pane
 # Each pack also compressed against the main module (a brotli dictionary, RFC 9842): the
 # server answers a browser that holds the main module with it, about an eighth smaller.
 target/wasm-split/release/switchboard-wasm-split dictionary "$staging/pkg" switchboard_bg.wasm

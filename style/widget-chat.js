@@ -168,10 +168,17 @@
     });
   }
 
+  // One start at a time: a message and "Talk to a person" sent at once share one visitor.
+  var starting = null;
   function ensureSession() {
     if (token) return Promise.resolve();
-    var body = { name: intro.elements.name.value || null, email: intro.elements.email.value || null };
-    return post('/start', body).then(function (s) { save(s.token); intro.hidden = true; });
+    if (!starting) {
+      var body = { name: intro.elements.name.value || null, email: intro.elements.email.value || null };
+      starting = post('/start', body).then(function (s) {
+        starting = null; save(s.token); intro.hidden = true;
+      }, function (err) { starting = null; throw err; });
+    }
+    return starting;
   }
 
   // Resends after a dropped connection reuse the same client id: the server stores one.

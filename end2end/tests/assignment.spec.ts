@@ -38,6 +38,38 @@ test('an agent goes offline and new website chats go to the online agent', async
   await expect(row).toContainText('Mona Agent');
   await row.getByRole('link').click();
   await expect(page.locator('.thread .msg.system')).toContainText(['Assigned to Mona Agent automatically']);
+  // The conversation's header names her, with her dot.
+  await expect(page.getByTestId('assignee-line')).toHaveText('Assigned to Mona Agent');
+  await expect(page.getByTestId('assignee-line').getByRole('img')).toHaveAttribute('aria-label', 'Online');
+  await customer.context.close();
+});
+
+test('the Inbox assigns the whole queue in one click', async ({ page, browser, baseURL }) => {
+  await demoInbox(page, 'Quinn Queue');
+  await expect(page).toHaveURL(/\/bots\/\d+\/inbox/);
+  const botId = new URL(page.url()).pathname.split('/')[2];
+  const widget = await widgetId(page, botId);
+  // Automatic assignment is off: a new chat waits in the queue.
+  await page.goto(`/bots/${botId}/inbox?status=open&scope=unassigned`);
+  await hydrated(page);
+  const customer = await customerOnShop(browser, baseURL!, widget);
+  await customer.chat.getByLabel('Your name').fill('Quentin Queue');
+  await customer.chat.getByRole('textbox', { name: 'Message' }).fill('Anyone there?');
+  await customer.chat.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await customer.chat.getByRole('button', { name: 'Talk to a person' }).click();
+  const row = page.locator('.row', { hasText: 'Quentin Queue' });
+  await expect(row).toBeVisible();
+
+  await page.getByRole('button', { name: 'Auto assign the queue' }).click();
+  // The page comes back to the Unassigned list, without it; its header names who has it.
+  await expect(page).toHaveURL(/scope=unassigned/);
+  await hydrated(page);
+  await expect(row).toHaveCount(0);
+  await page.goto(`/bots/${botId}/inbox?status=open&scope=all`);
+  await hydrated(page);
+  await page.locator('.row', { hasText: 'Quentin Queue' }).getByRole('link').click();
+  await expect(page.getByTestId('assignee-line')).toHaveText(/^Assigned to (Quinn Queue|Mona Agent)$/);
+  await expect(page.getByTestId('assignee-line').getByRole('img')).toHaveAttribute('aria-label', 'Online');
   await customer.context.close();
 });
 

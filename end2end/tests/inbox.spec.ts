@@ -109,6 +109,14 @@ test('a seatless viewer sees the conversation with the reply box disabled; a tea
   await expect(v.locator('.thread .msg.customer')).toContainText('Billing question');
   // The owner still has it open.
   await expect(v.getByTestId('also-viewing')).toHaveText('Also viewing: Ali Owner');
+  // The owner leaves the conversation's page: the viewer is told at once, not a minute later;
+  // the owner opens it again: each is told the other has it open.
+  await page.goto(`/bots/${botId}/inbox`);
+  await expect(v.getByTestId('also-viewing')).toHaveCount(0, { timeout: 5_000 });
+  await hydrated(page);
+  await page.locator('.row', { hasText: 'Billing question' }).getByRole('link').click();
+  await expect(page.getByTestId('also-viewing')).toHaveText('Also viewing: Vic Viewer', { timeout: 5_000 });
+  await expect(v.getByTestId('also-viewing')).toHaveText('Also viewing: Ali Owner', { timeout: 5_000 });
   await expect(v.getByRole('textbox', { name: 'Message' })).toBeDisabled();
   await expect(v.getByTestId('reply-reason')).toHaveText('Viewers cannot hold an Inbox seat.');
   await expect(v.getByRole('button', { name: 'Close', exact: true })).toBeDisabled();

@@ -8,6 +8,7 @@ use app::domain::events::{LiveEvent, Numbered};
 use app::domain::{AppError, BotId};
 use app::server::AppState;
 use app::server::context::ClientIp;
+use app::server::live::Hub;
 use app::server::rate_limit::{self, Bucket};
 use app::server::services::{inbox, intake};
 use axum::Router;
@@ -357,7 +358,7 @@ async fn widget_live(
         Err(err) => return failure(err),
     };
     let mut subscription = state.hub.subscribe(bot, start);
-    let stream = async_stream(move |tx| async move {
+    let stream = async_stream(&state.hub, move |tx| async move {
         let Some(conversation) = conversation else {
             // Nothing to follow until the visitor writes; the widget reconnects then.
             std::future::pending::<()>().await;
@@ -411,7 +412,7 @@ async fn member_live(
     };
     let mut subscription = state.hub.subscribe(bot, start);
     let db = state.db.clone();
-    let stream = async_stream(move |tx| async move {
+    let stream = async_stream(&state.hub, move |tx| async move {
         let _ = tx.send(Event::default().event("ready").data(start.to_string())).await;
         let mut recheck = tokio::time::interval(RECHECK);
         recheck.tick().await;
@@ -420,7 +421,7 @@ async fn member_live(
                 next = subscription.next() => {
                     let Ok(numbered) = next else { return };
                     let mine = matches!(numbered.event, LiveEvent::MemberChanged { member } if member == me);
-                    let Ok(data) = serde_json::to_string(&numbered.event) else { continue };
+                    let Ok(data) = serde_json::to_string(&numbered.event.clone().seen_by(me)) else { continue };
                     let mut event = sse_event(&numbered, data);
                     // A conversation given to this member: their own event name, so the Inbox
                     // can tell them.
@@ -445,14 +446,17 @@ async fn member_live(
 
 /// A stream fed by `producer` through a small channel; it stops when the client goes away
 /// (the next send fails) or the producer returns.
-fn async_stream<F, Fut>(producer: F) -> impl Stream<Item = Result<Event, Infallible>>
+fn async_stream<F, Fut>(hub: &Hub, producer: F) -> impl Stream<Item = Result<Event, Infallible>> + use<F, Fut>
 where
     F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
     let task = tokio::spawn(producer(tx));
-    let rx = tokio_stream::wrappers::ReceiverStream::new(rx);
+    // A stream ends when the server begins to shut down (the browser reconnects, to another
+    // process or to the restarted one, and resumes from its last event): an open stream must
+    // not hold a restart up.
+    let rx = futures::StreamExt::take_until(tokio_stream::wrappers::ReceiverStream::new(rx), Box::pin(hub.closing()));
     AbortOnDrop { task, inner: rx }
 }
 

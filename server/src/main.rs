@@ -128,7 +128,12 @@ async fn serve() {
         config.addr
     );
     let router = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await {
+    let hub = state.hub.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        hub.close_streams();
+    };
+    if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
         tracing::error!(error = %err, "server error");
     }
     state.db.close().await;
@@ -165,7 +170,8 @@ fn spawn_housekeeping(state: &app::server::AppState) {
     });
 }
 
-/// Resolves on Ctrl-C or SIGTERM; in-flight requests finish before the process exits.
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests finish before the process exits (live
+/// streams end at once: their clients reconnect and resume).
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -216,8 +216,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // Invitation tokens travel in URLs: never tell another site which page linked to it.
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Invitation tokens travel in URLs: never tell another site which page linked to it. Our
+    // own pages do say where a form was sent from: a plain form's server function sends the
+    // browser back there.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     response
 }

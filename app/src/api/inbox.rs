@@ -145,12 +145,26 @@ pub async fn inbox_typing(bot_id: BotId, conversation_id: ConversationId) -> Res
     inbox::typing(&state.db, &state.hub, user, bot_id, conversation_id).await
 }
 
-/// The Inbox checks in while open; returns who else is viewing `viewing`.
+/// The Inbox checks in while open: it has just `opened` a conversation, still has it open
+/// (`viewing`), or has just `left` it (none of them: the Inbox is open on no conversation).
+/// Returns who else is viewing it.
 #[server(prefix = "/api", endpoint = "inbox/presence")]
-pub async fn inbox_presence(bot_id: BotId, viewing: Option<ConversationId>) -> Result<Vec<String>, AppError> {
-    use crate::server::{context, services::inbox};
+pub async fn inbox_presence(
+    bot_id: BotId,
+    viewing: Option<ConversationId>,
+    opened: Option<ConversationId>,
+    left: Option<ConversationId>,
+) -> Result<Vec<String>, AppError> {
+    use crate::server::context;
+    use crate::server::services::inbox::{self, CheckIn};
     let (state, user) = context::signed_in_user().await?;
-    inbox::mark_presence(&state.db, user, bot_id, viewing).await
+    let check_in = match (opened, viewing, left) {
+        (Some(conversation), _, _) => CheckIn::Opened(conversation),
+        (None, Some(conversation), _) => CheckIn::Viewing(conversation),
+        (None, None, Some(conversation)) => CheckIn::Left(conversation),
+        (None, None, None) => CheckIn::Elsewhere,
+    };
+    inbox::mark_presence(&state.db, &state.hub, user, bot_id, check_in).await
 }
 
 #[server(prefix = "/api", endpoint = "channels/list")]

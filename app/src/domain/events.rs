@@ -23,6 +23,9 @@ pub enum LiveEvent {
     /// A conversation was given to `member` (by hand, by automatic assignment or in a
     /// handoff): their Inbox tells them.
     Assigned { conversation: ConversationId, member: MemberId, contact: String },
+    /// A member opened or left a conversation: who has it open now. Each member's stream
+    /// leaves them out of the list (`seen_by`).
+    ViewersChanged { conversation: ConversationId, viewers: Vec<Viewer> },
 }
 
 impl LiveEvent {
@@ -36,6 +39,7 @@ impl LiveEvent {
             LiveEvent::MemberChanged { .. } => "member_changed",
             LiveEvent::TagsChanged => "tags_changed",
             LiveEvent::Assigned { .. } => "assigned",
+            LiveEvent::ViewersChanged { .. } => "viewers_changed",
         }
     }
 
@@ -45,9 +49,21 @@ impl LiveEvent {
             LiveEvent::ConversationChanged { conversation }
             | LiveEvent::DeliveryChanged { conversation, .. }
             | LiveEvent::Typing { conversation, .. }
-            | LiveEvent::Assigned { conversation, .. } => Some(*conversation),
+            | LiveEvent::Assigned { conversation, .. }
+            | LiveEvent::ViewersChanged { conversation, .. } => Some(*conversation),
             LiveEvent::MessageAdded { message } => Some(message.conversation_id),
             LiveEvent::MemberChanged { .. } | LiveEvent::TagsChanged => None,
+        }
+    }
+
+    /// The event as `member`'s stream sends it: a list of viewers leaves them out.
+    pub fn seen_by(self, member: MemberId) -> LiveEvent {
+        match self {
+            LiveEvent::ViewersChanged { conversation, mut viewers } => {
+                viewers.retain(|v| v.member != member);
+                LiveEvent::ViewersChanged { conversation, viewers }
+            }
+            other => other,
         }
     }
 
@@ -62,21 +78,11 @@ impl LiveEvent {
     }
 }
 
-/// What the Inbox reads of a `typing` event's data: the browser decodes these few fields,
-/// not a whole `LiveEvent` (a tagged enum's decoder, with every variant's, would weigh on the
-/// page's first load).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TypingNotice {
-    pub conversation: ConversationId,
+/// A member with a conversation open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub member: MemberId,
     pub name: String,
-    pub customer: bool,
-}
-
-/// What the Inbox reads of an `assigned_to_you` event's data (an `Assigned` event).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct AssignedNotice {
-    pub conversation: ConversationId,
-    pub contact: String,
 }
 
 /// One numbered event of a bot's log.
@@ -136,6 +142,10 @@ mod tests {
             LiveEvent::Typing { conversation: ConversationId(1), name: "A".into(), customer: false },
             LiveEvent::MemberChanged { member: MemberId(3) },
             LiveEvent::TagsChanged,
+            LiveEvent::ViewersChanged {
+                conversation: ConversationId(1),
+                viewers: vec![Viewer { member: MemberId(2), name: "Mona".into() }],
+            },
         ];
         for event in events {
             let json: serde_json::Value = serde_json::to_value(&event).unwrap();
@@ -145,13 +155,18 @@ mod tests {
     }
 
     #[test]
-    fn the_inbox_reads_its_notices_from_the_events_as_sent() {
-        let typing = LiveEvent::Typing { conversation: ConversationId(4), name: "Mona".into(), customer: true };
-        let notice: TypingNotice = serde_json::from_str(&serde_json::to_string(&typing).unwrap()).unwrap();
-        assert_eq!(notice, TypingNotice { conversation: ConversationId(4), name: "Mona".into(), customer: true });
-        let assigned =
-            LiveEvent::Assigned { conversation: ConversationId(5), member: MemberId(6), contact: "Emma".into() };
-        let notice: AssignedNotice = serde_json::from_str(&serde_json::to_string(&assigned).unwrap()).unwrap();
-        assert_eq!(notice, AssignedNotice { conversation: ConversationId(5), contact: "Emma".into() });
+    fn a_members_stream_leaves_them_out_of_the_viewers() {
+        let mona = Viewer { member: MemberId(1), name: "Mona".into() };
+        let ali = Viewer { member: MemberId(2), name: "Ali".into() };
+        let event =
+            LiveEvent::ViewersChanged { conversation: ConversationId(3), viewers: vec![mona.clone(), ali.clone()] };
+        assert_eq!(
+            event.clone().seen_by(MemberId(1)),
+            LiveEvent::ViewersChanged { conversation: ConversationId(3), viewers: vec![ali] }
+        );
+        assert_eq!(event.clone().seen_by(MemberId(9)), event);
+        assert!(!event.customer_visible(ConversationId(3)), "customers never learn who is looking");
+        let typing = LiveEvent::Typing { conversation: ConversationId(3), name: "Mona".into(), customer: false };
+        assert_eq!(typing.clone().seen_by(MemberId(1)), typing);
     }
 }

@@ -32,6 +32,8 @@ struct HubInner {
     db: Db,
     outbox: super::outbox::OutboxSignal,
     feeds: Mutex<HashMap<BotId, Arc<Feed>>>,
+    /// Set once the server begins to shut down: open streams end.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 struct Feed {
@@ -41,7 +43,13 @@ struct Feed {
 
 impl Hub {
     pub fn new(db: Db) -> Hub {
-        Hub { inner: Arc::new(HubInner { db, outbox: Default::default(), feeds: Mutex::new(HashMap::new()) }) }
+        let inner = HubInner {
+            db,
+            outbox: Default::default(),
+            feeds: Mutex::new(HashMap::new()),
+            closing: tokio::sync::watch::channel(false).0,
+        };
+        Hub { inner: Arc::new(inner) }
     }
 
     /// `bot` has new events in the log (called after the commit that wrote them).
@@ -49,6 +57,19 @@ impl Hub {
         let feeds = self.inner.feeds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(feed) = feeds.get(&bot) {
             feed.wake.notify_one();
+        }
+    }
+
+    /// The server is shutting down: every open live stream ends (clients reconnect and resume).
+    pub fn close_streams(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once `close_streams` was called.
+    pub fn closing(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut closing = self.inner.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closing| *closing).await;
         }
     }
 

@@ -7,10 +7,12 @@ use super::bot::{inbox_status, use_bot_id};
 use super::tags::TagChip;
 use super::thread::{ThreadPaneArgs, thread_pane};
 use super::widgets::{Loaded, PageData, encode_query, page_data};
+use crate::api::assignment::AutoAssign;
 use crate::api::inbox::{inbox_list, inbox_search, inbox_thread};
 use crate::domain::deferred::Deferred;
 use crate::domain::ids::{ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{ConversationStatus, ConversationSummary, Scope, StatusFilter, ThreadView};
+use crate::domain::policy::{self, Actor, InboxAction};
 use crate::domain::search::SearchResults;
 use crate::domain::tags::{TagFilter, TagView};
 use crate::domain::views::BotMembership;
@@ -33,6 +35,9 @@ pub struct Live {
     pub connected: RwSignal<bool>,
     /// "Wendy Widget's conversation is yours now" — shown for a while when one is given to me.
     pub notice: RwSignal<Option<(ConversationId, String)>>,
+    /// Who else has a conversation open, as last told by the stream.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub viewers: RwSignal<Option<(ConversationId, Vec<String>)>>,
 }
 
 /// The URL state of the Inbox: `?status=open&scope=mine&tags=3,7&c=12&after=…`.
@@ -127,6 +132,7 @@ pub fn InboxPage() -> impl IntoView {
         rights: RwSignal::new(0),
         typing: RwSignal::new(None),
         notice: RwSignal::new(None),
+        viewers: RwSignal::new(None),
         connected: RwSignal::new(false),
     };
     provide_context(live);
@@ -219,6 +225,7 @@ fn InboxView(
                 <A href=format!("/bots/{bot}/inbox/tags") attr:class="small-link">"Tags"</A>
                 <A href=format!("/bots/{bot}/inbox/contacts") attr:class="small-link">"Contacts"</A>
                 <p class="seat-status" data-testid="inbox-status">{inbox_status(&actor)}</p>
+                <QueueAutoAssign bot actor />
                 {move || live.notice.get().map(|(conversation, text)| view! {
                     <p class="live-notice" role="status" data-testid="assigned-notice">
                         <A href=move || state.get().href(bot, |q| q.conversation = Some(conversation))>{text}</A>
@@ -248,11 +255,34 @@ fn InboxView(
     }
 }
 
+/// "Auto assign the queue": what waits for a person goes, oldest first, to whoever online has
+/// room, by the bot's (and each team's) rules. A plain form: the server function answers it
+/// by sending the page back to where it was (the list then shows who has what), so the
+/// Inbox's first load carries no code for it.
+#[component]
+fn QueueAutoAssign(bot: BotId, actor: Actor) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    match policy::can_act(Some(&actor), InboxAction::Assign) {
+        Ok(()) => view! {
+            <form method="post" action=AutoAssign::PATH class="inline">
+                <input type="hidden" name="bot_id" value=bot.to_string() />
+                <button type="submit" class="small secondary">"Auto assign the queue"</button>
+            </form>
+        }
+        .into_any(),
+        Err(denied) => view! {
+            <button type="button" class="small secondary" disabled=true title=denied.to_string()>"Auto assign the queue"</button>
+        }
+        .into_any(),
+    }
+}
+
 /// Opens the member's live stream (in the browser only). EventSource reconnects by itself and
 /// resumes with `Last-Event-ID`; every event bumps `live.version`.
 fn connect_live(bot: BotId, live: Live, list: ListResource) {
     #[cfg(feature = "hydrate")]
     {
+        use super::notice::Notice;
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
         Effect::new(move |_| {
@@ -278,29 +308,32 @@ fn connect_live(bot: BotId, live: Live, list: ListResource) {
             let _ = source.add_event_listener_with_callback("member_changed", rights.as_ref().unchecked_ref());
             rights.forget();
             let typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let data = e.data().as_string().unwrap_or_default();
-                if let Ok(crate::domain::events::TypingNotice { conversation, name, customer }) =
-                    serde_json::from_slice(data.as_bytes())
-                {
-                    let who = if customer { "The customer".to_string() } else { name };
-                    live.typing.set(Some((conversation, who)));
-                    set_timeout(move || live.typing.set(None), std::time::Duration::from_secs(5));
-                }
+                let Some(notice) = Notice::of(&e) else { return };
+                let Some(conversation) = notice.conversation() else { return };
+                let who = if notice.flag("customer") { "The customer".to_string() } else { notice.text("name") };
+                live.typing.set(Some((conversation, who)));
+                set_timeout(move || live.typing.set(None), std::time::Duration::from_secs(5));
             });
             let _ = source.add_event_listener_with_callback("typing", typing.as_ref().unchecked_ref());
             typing.forget();
             let yours = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 live.version.update(|v| *v += 1);
-                let data = e.data().as_string().unwrap_or_default();
-                if let Ok(crate::domain::events::AssignedNotice { conversation, contact }) =
-                    serde_json::from_slice(data.as_bytes())
-                {
-                    live.notice.set(Some((conversation, format!("{contact}'s conversation is yours now."))));
-                    set_timeout(move || live.notice.set(None), std::time::Duration::from_secs(10));
-                }
+                let Some(notice) = Notice::of(&e) else { return };
+                let Some(conversation) = notice.conversation() else { return };
+                let text = format!("{}'s conversation is yours now.", notice.text("contact"));
+                live.notice.set(Some((conversation, text)));
+                set_timeout(move || live.notice.set(None), std::time::Duration::from_secs(10));
             });
             let _ = source.add_event_listener_with_callback("assigned_to_you", yours.as_ref().unchecked_ref());
             yours.forget();
+            let viewers = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(notice) = Notice::of(&e) else { return };
+                if let Some(conversation) = notice.conversation() {
+                    live.viewers.set(Some((conversation, notice.names("viewers"))));
+                }
+            });
+            let _ = source.add_event_listener_with_callback("viewers_changed", viewers.as_ref().unchecked_ref());
+            viewers.forget();
             let ready = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| live.connected.set(true));
             let _ = source.add_event_listener_with_callback("ready", ready.as_ref().unchecked_ref());
             ready.forget();

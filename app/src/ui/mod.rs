@@ -12,6 +12,8 @@ mod home;
 mod inbox;
 mod invite;
 mod media;
+#[cfg(feature = "hydrate")]
+mod notice;
 mod profile;
 mod tags;
 mod team;

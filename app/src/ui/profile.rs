@@ -8,6 +8,8 @@ use crate::domain::BotId;
 use crate::domain::contacts::{ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, ContactProfile, PastConversation};
 use crate::domain::ids::ConversationId;
 use crate::domain::inbox::ConversationStatus;
+#[cfg(not(test))]
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -42,8 +44,64 @@ pub(super) fn PastConversationItem(bot: BotId, past: PastConversation) -> impl I
 #[derive(Clone, Copy)]
 pub struct ProfileOpen(pub RwSignal<bool>);
 
+/// What the profile's details are drawn from.
+pub struct ProfileArgs {
+    pub bot: BotId,
+    pub conversation: ConversationId,
+    pub profile: ContactProfile,
+    pub allowed: Result<(), String>,
+}
+
+/// The profile's details, behind a chunk of their own: fetched the first time a profile is
+/// opened, not with every conversation a first visit opens on (the panel starts folded).
+#[cfg(not(test))]
+#[lazy]
+pub fn profile_details(args: ProfileArgs) -> AnyView {
+    build_profile_details(args)
+}
+
+/// Unit-test builds have no chunk loader to import (wasm-bindgen-test runs one module).
+#[cfg(test)]
+pub async fn profile_details(args: ProfileArgs) -> AnyView {
+    build_profile_details(args)
+}
+
+fn build_profile_details(args: ProfileArgs) -> AnyView {
+    let ProfileArgs { bot, conversation, profile, allowed } = args;
+    view! { <ProfileDetails bot conversation profile allowed /> }.into_any()
+}
+
+/// The contact's identity, details and past conversations: drawn only while unfolded.
 #[component]
 pub fn ProfilePanel(
+    bot: BotId,
+    conversation: ConversationId,
+    profile: ContactProfile,
+    allowed: Result<(), String>,
+) -> impl IntoView {
+    let open = use_context::<ProfileOpen>().map(|o| o.0).unwrap_or_else(|| RwSignal::new(false));
+    let name = profile.name.clone();
+    let details = move || {
+        open.get().then(|| {
+            let args = ProfileArgs { bot, conversation, profile: profile.clone(), allowed: allowed.clone() };
+            Suspend::new(async move { profile_details(args).await })
+        })
+    };
+    view! {
+        <details
+            class="profile"
+            data-testid="profile"
+            prop:open=move || open.get()
+            on:toggle=move |ev| open.set(event_target::<leptos::web_sys::Element>(&ev).has_attribute("open"))
+        >
+            <summary>"Customer: " {name}</summary>
+            {details}
+        </details>
+    }
+}
+
+#[component]
+fn ProfileDetails(
     bot: BotId,
     conversation: ConversationId,
     profile: ContactProfile,
@@ -55,15 +113,7 @@ pub fn ProfilePanel(
     let seen =
         format!("First seen {} · last seen {}", format_time(profile.first_seen_ms), format_time(profile.last_seen_ms));
     let past_empty = profile.past.is_empty();
-    let open = use_context::<ProfileOpen>().map(|o| o.0).unwrap_or_else(|| RwSignal::new(false));
     view! {
-        <details
-            class="profile"
-            data-testid="profile"
-            prop:open=move || open.get()
-            on:toggle=move |ev| open.set(event_target::<leptos::web_sys::Element>(&ev).has_attribute("open"))
-        >
-            <summary>"Customer: " {profile.name.clone()}</summary>
             <dl class="profile-facts">
                 <dt>"Channel"</dt><dd>{identity}</dd>
                 {profile.email.clone().map(|email| view! { <dt>"Email"</dt><dd>{email}</dd> })}
@@ -113,6 +163,5 @@ pub fn ProfilePanel(
             <ul class="past">
                 {profile.past.into_iter().map(|past| view! { <PastConversationItem bot past /> }).collect_view()}
             </ul>
-        </details>
     }
 }

@@ -52,22 +52,44 @@ fn build_thread_pane(args: ThreadPaneArgs) -> AnyView {
     view! { <ThreadPane bot conversation actor state thread /> }.into_any()
 }
 
-/// While a conversation is open, check in every 10 s (this also keeps the member "online" for
-/// the widget) and learn who else has it open.
+/// While a conversation is open the Inbox checks in every 10 s (this also keeps the member
+/// "online" for the widget); opening and leaving it (moving on, or closing the tab) say so at
+/// once, and the live stream tells who else has it open.
 fn watch_presence(bot: BotId, conversation: ConversationId, viewers: RwSignal<Vec<String>>) {
     #[cfg(feature = "hydrate")]
     {
-        let check = move || {
-            leptos::task::spawn_local(async move {
-                if let Ok(names) = crate::api::inbox::inbox_presence(bot, Some(conversation)).await {
-                    viewers.set(names);
-                }
-            });
+        use leptos::server_fn::ServerFn;
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        // A beacon: fire and forget (the names come on the stream), and still sent while the
+        // page is closing.
+        let beacon = move |field: &str| {
+            let Ok(form) = web_sys::UrlSearchParams::new() else { return };
+            form.append("bot_id", &bot.to_string());
+            form.append(field, &conversation.to_string());
+            let path = crate::api::inbox::InboxPresence::PATH;
+            let _ = window().navigator().send_beacon_with_opt_url_search_params(path, Some(&form));
         };
         Effect::new(move |_| {
-            check();
-            if let Ok(handle) = set_interval_with_handle(check, std::time::Duration::from_secs(10)) {
+            beacon("opened");
+            if let Ok(handle) = set_interval_with_handle(move || beacon("viewing"), std::time::Duration::from_secs(10))
+            {
                 on_cleanup(move || handle.clear());
+            }
+            let closing = Closure::<dyn FnMut()>::new(move || beacon("left"));
+            let _ = window().add_event_listener_with_callback("pagehide", closing.as_ref().unchecked_ref());
+            let closing = send_wrapper::SendWrapper::new(closing);
+            on_cleanup(move || {
+                let _ = window().remove_event_listener_with_callback("pagehide", closing.as_ref().unchecked_ref());
+                beacon("left");
+            });
+        });
+        let live = expect_context::<Live>();
+        Effect::new(move |_| {
+            if let Some((seen, names)) = live.viewers.get() {
+                if seen == conversation {
+                    viewers.set(names);
+                }
             }
         });
     }
@@ -168,6 +190,20 @@ fn Thread(bot: BotId, view: ThreadView, actor: Actor, state: Memo<InboxQuery>) -
         <header class="thread-head">
             <h2 class="contact">{s.contact_name.clone()}</h2>
             <p class="muted">{details}</p>
+            {s.assignee.as_ref().map(|(id, name)| {
+                // Whether the assignee is online for automatic assignment (known to those who
+                // may assign: the menu's list).
+                let online = view.assignable.iter().find(|a| a.member_id == *id).map(|a| a.online);
+                view! {
+                    <p class="assignee-line" data-testid="assignee-line">
+                        {online.map(|online| {
+                            let status = if online { "Online" } else { "Offline" };
+                            view! { <span class=if online { "dot online" } else { "dot offline" } role="img" aria-label=status title=status></span> }
+                        })}
+                        {format!("Assigned to {name}")}
+                    </p>
+                }
+            })}
             {move || {
                 let names = viewers.get();
                 (!names.is_empty()).then(|| view! {
@@ -319,9 +355,7 @@ fn ThreadToolbar(bot: BotId, view: ThreadView, actor: Actor) -> impl IntoView {
                 }
                 .into_any(),
                 Err(reason) => view! {
-                    <span class="muted assignee-now">
-                        {s.assignee.as_ref().map(|(_, n)| format!("Assigned to {n}")).unwrap_or_else(|| "Unassigned".into())}
-                    </span>
+                    {s.assignee.is_none().then(|| view! { <span class="muted">"Unassigned"</span> })}
                     <button type="button" class="small" disabled=true title=reason>"Assign"</button>
                 }
                 .into_any(),

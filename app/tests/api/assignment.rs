@@ -8,6 +8,7 @@ use app::domain::ids::ConversationId;
 use app::domain::{AppError, MemberId, Role, UserId};
 use app::server::db::now_ms;
 use app::server::secrets;
+use app::server::services::inbox::CheckIn;
 use app::server::services::{assignment, inbox, intake, team, teams};
 
 /// `n` agents with seats, plus the owner set offline (so only the agents take conversations).
@@ -246,7 +247,7 @@ async fn auto_offline_takes_idle_seat_holders_offline_and_records_it() {
     let i = Inbox::new().await;
     let a = agents(&i, 2).await;
     // Ada has an Inbox open; Bob has none.
-    inbox::mark_presence(i.db(), a[0].0, i.bot, None).await.unwrap();
+    inbox::mark_presence(i.db(), &i.hub, a[0].0, i.bot, CheckIn::Elsewhere).await.unwrap();
     assert_eq!(assignment::sweep_idle(i.db(), &i.hub).await.unwrap(), 0, "off by default");
     let settings = AssignmentSettings { auto_offline_minutes: 5, ..Default::default() };
     assignment::save_settings(i.db(), &i.hub, i.owner, i.bot, settings).await.unwrap();

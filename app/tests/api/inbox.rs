@@ -11,7 +11,7 @@ use app::domain::{AppError, BotId, Role, UserId};
 use app::server::db::now_ms;
 use app::server::live::Hub;
 use app::server::secrets;
-use app::server::services::inbox::{self, Compose};
+use app::server::services::inbox::{self, CheckIn, Compose};
 use app::server::services::{channels, intake, team};
 use app::server::{Db, repo};
 use testkit::TestDb;
@@ -785,14 +785,17 @@ async fn members_see_who_else_is_viewing_and_a_stream_check_in_keeps_it() {
     let i = Inbox::new().await;
     let conversation = i.customer_says("m1", "c1", "Help", true).await;
     let (vic, _) = member(i.db(), i.bot, "Vic Viewer", Role::Viewer).await;
-    assert!(inbox::mark_presence(i.db(), i.owner, i.bot, Some(conversation)).await.unwrap().is_empty());
+    assert!(
+        inbox::mark_presence(i.db(), &i.hub, i.owner, i.bot, CheckIn::Opened(conversation)).await.unwrap().is_empty()
+    );
     // The owner's live stream checks in (as it does on connect and every 30 s): still viewing.
     inbox::stream_access(i.db(), i.owner, i.bot).await.unwrap();
-    let others = inbox::mark_presence(i.db(), vic, i.bot, Some(conversation)).await.unwrap();
+    let others = inbox::mark_presence(i.db(), &i.hub, vic, i.bot, CheckIn::Viewing(conversation)).await.unwrap();
     assert_eq!(others, vec!["Owner".to_string()]);
     // Another bot's conversation id is not found.
     let stranger = user(i.db(), "Stranger").await;
     let other_bot = app::server::services::bots::create_bot(i.db(), stranger, "Other").await.unwrap();
-    let err = inbox::mark_presence(i.db(), stranger, other_bot, Some(conversation)).await.unwrap_err();
+    let err =
+        inbox::mark_presence(i.db(), &i.hub, stranger, other_bot, CheckIn::Viewing(conversation)).await.unwrap_err();
     assert_eq!(err, AppError::NotFound);
 }

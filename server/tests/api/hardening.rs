@@ -133,7 +133,7 @@ async fn responses_carry_security_headers_and_unknown_endpoints_are_404() {
     for reply in [&page, &t.call("/api/auth/session", &[], None).await] {
         assert_eq!(reply.headers[header::X_FRAME_OPTIONS], "DENY");
         assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        assert_eq!(reply.headers[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(reply.headers[header::REFERRER_POLICY], "same-origin");
         assert!(reply.headers.contains_key(header::CONTENT_SECURITY_POLICY));
     }
     let cookie = t.sign_up("Ada", "ada@example.com").await;

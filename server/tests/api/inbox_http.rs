@@ -508,6 +508,99 @@ async fn an_offline_member_can_be_given_a_conversation_by_hand_and_is_told_live(
     assert!(events.last().unwrap().1.contains(&conversation), "{events:?}");
 }
 
+/// Opening or leaving a conversation tells whoever else has it open at once, on their stream,
+/// naming everyone but themselves; a leave that arrives after the member opened another
+/// conversation changes nothing; a tab that closed without a word fades out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn who_else_is_viewing_is_pushed_when_a_member_opens_or_leaves_a_conversation() {
+    let s = setup().await;
+    let bot = s.bot.to_string();
+    let (ali, ali_member) = seated_agent(&s, "ali@example.com").await;
+    let mut conversations = Vec::new();
+    for id in ["v1", "v2"] {
+        let body = serde_json::json!({"message_id": id, "contact": {"id": id}, "text": "Hello", "handover": true});
+        let receipt: serde_json::Value =
+            s.app.send(hook(&s.api.channel.public_id, &s.api.secret, &body, 0)).await.json();
+        conversations.push(receipt["conversation_id"].as_i64().unwrap().to_string());
+    }
+    let (first, second) = (conversations[0].clone(), conversations[1].clone());
+    let app = &s.app;
+    let bot_ref = &bot;
+    // What the Inbox's beacon sends: `opened`, `viewing` (every 10 s) or `left`.
+    let check_in = |cookie: &str, how: &'static str, conversation: &str| {
+        let (cookie, conversation) = (cookie.to_string(), conversation.to_string());
+        async move {
+            let form = [("bot_id", bot_ref.as_str()), (how, conversation.as_str())];
+            let reply = app.call("/api/inbox/presence", &form, Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{how} {conversation}: {}", reply.body);
+            reply.json::<Vec<String>>()
+        }
+    };
+    let stream_of = |cookie: &str| {
+        let request = Request::get(format!("/live/{bot}"))
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        s.app.router.clone().oneshot(request)
+    };
+    // The next `viewers_changed` about `conversation` on a stream: who it names.
+    let told = |body: Body, conversation: String| async move {
+        let about = format!("\"conversation\":{conversation},");
+        let (events, ended) = events_until(body, |kind, data| kind == "viewers_changed" && data.contains(&about)).await;
+        assert!(!ended, "{events:?}");
+        let data: serde_json::Value = serde_json::from_str(&events.last().unwrap().1).unwrap();
+        data["viewers"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(check_in(&s.owner, "opened", &first).await.is_empty());
+
+    // Ali opens it: Olive's stream names him at once; his own names only her.
+    let (olives, alis) = (stream_of(&s.owner).await.unwrap(), stream_of(&ali).await.unwrap());
+    let (others, to_olive, to_ali) = tokio::join!(
+        check_in(&ali, "opened", &first),
+        told(olives.into_body(), first.clone()),
+        told(alis.into_body(), first.clone())
+    );
+    assert_eq!(
+        (others, to_olive, to_ali),
+        (vec!["Olive Owner".to_string()], vec!["Ali Agent".to_string()], vec!["Olive Owner".to_string()])
+    );
+    assert_eq!(check_in(&s.owner, "viewing", &first).await, ["Ali Agent"]);
+
+    // He moves to the second: the first's viewers hear of it at once.
+    let olives = stream_of(&s.owner).await.unwrap();
+    let (_, to_olive) = tokio::join!(check_in(&ali, "opened", &second), told(olives.into_body(), first.clone()));
+    assert!(to_olive.is_empty(), "{to_olive:?}");
+    assert!(check_in(&s.owner, "viewing", &first).await.is_empty());
+    // The first's leave, arriving late, leaves him on the second.
+    assert!(check_in(&ali, "left", &first).await.is_empty());
+    assert_eq!(check_in(&s.owner, "viewing", &second).await, ["Ali Agent"]);
+
+    // Olive closes the second (her tab's beacon): Ali is told at once.
+    let alis = stream_of(&ali).await.unwrap();
+    let (_, to_ali) = tokio::join!(check_in(&s.owner, "left", &second), told(alis.into_body(), second.clone()));
+    assert!(to_ali.is_empty(), "{to_ali:?}");
+
+    // Ali's tab dies without a word: once his last check-in is older than the window, the next
+    // check-in on that conversation drops him and says so.
+    assert_eq!(check_in(&s.owner, "opened", &second).await, ["Ali Agent"]);
+    sqlx::query("UPDATE presence SET seen_at = seen_at - 120000 WHERE member_id = $1")
+        .bind(ali_member.parse::<i64>().unwrap())
+        .execute(s.app.state.db.pool())
+        .await
+        .unwrap();
+    let olives = stream_of(&s.owner).await.unwrap();
+    let (others, to_olive) =
+        tokio::join!(check_in(&s.owner, "viewing", &second), told(olives.into_body(), second.clone()));
+    assert!(others.is_empty() && to_olive.is_empty(), "{others:?} {to_olive:?}");
+
+    // A conversation that is not the bot's: not found, however it is named, and nothing is told.
+    for how in ["opened", "viewing", "left"] {
+        let form = [("bot_id", bot.as_str()), (how, "987654")];
+        assert_eq!(s.app.call("/api/inbox/presence", &form, Some(&ali)).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
 /// An Agent invited to the bot and given a (newly bought) seat: (cookie, member id).
 async fn seated_agent(s: &Setup, email: &str) -> (String, String) {
     let bot = s.bot.to_string();

@@ -145,6 +145,43 @@ async fn a_message_ingested_at_one_process_is_live_at_the_other() {
     drop((a, b));
 }
 
+/// SIGTERM with agents connected: their live streams end at once (the browser reconnects to
+/// another process, or to the restarted one, and resumes) and the process exits, rather than
+/// waiting for streams that never end on their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_shutdown_ends_open_live_streams_and_the_process_exits() {
+    let t = TestDb::new().await;
+    let mut server = start(&t.url).await;
+    let (cookie, bot, _, _) = owner_with_api_channel(&server.base).await;
+    let stream = client().get(format!("{}/live/{bot}", server.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut body = stream.bytes_stream();
+    let mut buffer = String::new();
+    while !buffer.contains("event: ready") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut body)).await.unwrap();
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
+    let asked = Instant::now();
+    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
+    // The stream ends (cleanly or cut), well before its next keep-alive would even be due.
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut body))
+            .await
+            .expect("the stream ends on shutdown");
+        if !matches!(next, Some(Ok(_))) {
+            break;
+        }
+    }
+    let exited = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(10), "the process still runs after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exited.success(), "{exited:?}");
+}
+
 /// Every message the server acknowledged is still there after `kill -9` in the middle of a burst.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_dash_nine_during_an_ingest_burst_loses_no_acknowledged_message() {

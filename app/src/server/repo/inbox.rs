@@ -1,6 +1,7 @@
 //! Channels, contacts, conversations, messages, read marks, teams and presence: SQL only.
 //! Every read that takes an id from a request also takes the bot, so another bot's id is
 //! simply "not found".
+use crate::domain::events::Viewer;
 use crate::domain::ids::{ChannelId, ContactId, ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{ChannelKind, ConversationStatus, Delivery, MessageKind, MessageView, Scope, StatusFilter};
 use crate::domain::tags::TagFilter;
@@ -962,6 +963,38 @@ pub async fn touch_presence<'c>(
     Ok(())
 }
 
+/// The conversation `member` has had open since `since`, if any.
+pub async fn viewing_of<'c>(
+    db: impl Executor<'c, Database = Any>,
+    member: MemberId,
+    since: i64,
+) -> Result<Option<ConversationId>, sqlx::Error> {
+    let viewing: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT viewing_conversation_id FROM presence WHERE member_id = $1 AND seen_at >= $2")
+            .bind(member.0)
+            .bind(since)
+            .fetch_optional(db)
+            .await?;
+    Ok(viewing.flatten().map(ConversationId))
+}
+
+/// `member` closed `conversation`: they view nothing now, unless they already opened another.
+/// Returns whether they had it open.
+pub async fn stop_viewing<'c>(
+    db: impl Executor<'c, Database = Any>,
+    member: MemberId,
+    conversation: ConversationId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE presence SET viewing_conversation_id = NULL WHERE member_id = $1 AND viewing_conversation_id = $2",
+    )
+    .bind(member.0)
+    .bind(conversation.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// `member` has the Inbox open as of `now` (what they are viewing is left as it was).
 pub async fn touch_seen<'c>(
     db: impl Executor<'c, Database = Any>,
@@ -999,20 +1032,58 @@ pub async fn seat_holders_online<'c>(
     .await
 }
 
-/// Names of members viewing `conversation` since `since`.
+#[derive(sqlx::FromRow)]
+struct ViewerRow {
+    member_id: i64,
+    name: String,
+}
+
+/// Members viewing `conversation` since `since`, by name.
 pub async fn viewers_of<'c>(
     db: impl Executor<'c, Database = Any>,
     conversation: ConversationId,
     since: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT u.name FROM presence p JOIN members m ON m.id = p.member_id JOIN users u ON u.id = m.user_id \
-         WHERE p.viewing_conversation_id = $1 AND p.seen_at >= $2 ORDER BY u.name",
+) -> Result<Vec<Viewer>, sqlx::Error> {
+    let rows: Vec<ViewerRow> = sqlx::query_as(
+        "SELECT m.id AS member_id, u.name FROM presence p JOIN members m ON m.id = p.member_id \
+         JOIN users u ON u.id = m.user_id \
+         WHERE p.viewing_conversation_id = $1 AND p.seen_at >= $2 ORDER BY u.name, m.id",
     )
     .bind(conversation.0)
     .bind(since)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| Viewer { member: MemberId(r.member_id), name: r.name }).collect())
+}
+
+/// How many members still count as viewing `conversation` though they last checked in before
+/// `since` (a tab closed without saying so).
+pub async fn stale_viewers<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM presence WHERE viewing_conversation_id = $1 AND seen_at < $2")
+        .bind(conversation.0)
+        .bind(since)
+        .fetch_one(db)
+        .await
+}
+
+/// Those members view nothing any more; returns whether there were any.
+pub async fn forget_stale_viewers<'c>(
+    db: impl Executor<'c, Database = Any>,
+    conversation: ConversationId,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE presence SET viewing_conversation_id = NULL WHERE viewing_conversation_id = $1 AND seen_at < $2",
+    )
+    .bind(conversation.0)
+    .bind(since)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The name of member `member` of `bot` and whether they could hold conversations.

@@ -791,30 +791,103 @@ pub async fn typing(
     commit(tx, hub, bot).await
 }
 
-/// Who else has this conversation open, and whether a seat holder is online.
+/// What an open Inbox says when it checks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckIn {
+    /// It has just opened this conversation: whoever has it open is told who does now.
+    Opened(ConversationId),
+    /// It still has this conversation open (every 10 s).
+    Viewing(ConversationId),
+    /// It has just left this conversation (moved on, or its tab is closing).
+    Left(ConversationId),
+    /// It is open on no conversation.
+    Elsewhere,
+}
+
+/// Records a check-in and returns who else has the conversation open. Opening or leaving a
+/// conversation tells everyone at once who has it open now (a `ViewersChanged` event); the
+/// periodic check-in keeps the member online, and a viewer whose tab closed without a word is
+/// dropped by the next check-in on that conversation after `PRESENCE_WINDOW_MS`.
 pub async fn mark_presence(
     db: &Db,
+    hub: &Hub,
     user: UserId,
     bot: BotId,
-    viewing: Option<ConversationId>,
+    check_in: CheckIn,
 ) -> Result<Vec<String>, AppError> {
     let now = now_ms();
+    let since = now - PRESENCE_WINDOW_MS;
     let mut conn = db.pool().acquire().await?;
     let me = acting_member(&mut conn, user, bot).await?;
     policy::can_view_inbox(actor(&me))?;
     let me = me.ok_or(AppError::NotFound)?;
+    let (viewing, announce) = match check_in {
+        CheckIn::Opened(conversation) => (Some(conversation), true),
+        CheckIn::Viewing(conversation) => (Some(conversation), false),
+        CheckIn::Left(conversation) => (Some(conversation), false),
+        CheckIn::Elsewhere => (None, false),
+    };
     if let Some(conversation) = viewing {
         repo::conversation_in_bot(&mut *conn, bot, conversation).await?.ok_or(AppError::NotFound)?;
     }
-    repo::touch_presence(&mut *conn, bot, me.member, viewing, now).await?;
+    if let CheckIn::Left(left) = check_in {
+        // Conditional: a leave that arrives after the next conversation's check-in changes nothing.
+        drop(conn);
+        let mut tx = db.begin_write().await?;
+        db.lock_bot(&mut tx, bot.0).await?;
+        if repo::stop_viewing(&mut *tx, me.member, left).await? {
+            announce_viewers(db, &mut tx, bot, left, since).await?;
+        }
+        commit(tx, hub, bot).await?;
+        return Ok(Vec::new());
+    }
+    let before = repo::viewing_of(&mut *conn, me.member, since).await?;
+    let stale = match viewing {
+        Some(conversation) => repo::stale_viewers(&mut *conn, conversation, since).await?,
+        None => 0,
+    };
+    if before == viewing && stale == 0 && !announce {
+        repo::touch_presence(&mut *conn, bot, me.member, viewing, now).await?;
+    } else {
+        drop(conn);
+        let mut tx = db.begin_write().await?;
+        db.lock_bot(&mut tx, bot.0).await?;
+        let before = repo::viewing_of(&mut *tx, me.member, since).await?;
+        repo::touch_presence(&mut *tx, bot, me.member, viewing, now).await?;
+        if let Some(conversation) = viewing {
+            let dropped = repo::forget_stale_viewers(&mut *tx, conversation, since).await?;
+            if dropped || announce || before != viewing {
+                announce_viewers(db, &mut tx, bot, conversation, since).await?;
+            }
+        }
+        if let Some(previous) = before.filter(|_| before != viewing) {
+            announce_viewers(db, &mut tx, bot, previous, since).await?;
+        }
+        commit(tx, hub, bot).await?;
+        conn = db.pool().acquire().await?;
+    }
     match viewing {
-        Some(conversation) => Ok(repo::viewers_of(&mut *conn, conversation, now - PRESENCE_WINDOW_MS)
+        Some(conversation) => Ok(repo::viewers_of(&mut *conn, conversation, since)
             .await?
             .into_iter()
-            .filter(|name| *name != me.name)
+            .filter(|viewer| viewer.member != me.member)
+            .map(|viewer| viewer.name)
             .collect()),
         None => Ok(Vec::new()),
     }
+}
+
+/// Tells everyone who has `conversation` open now.
+async fn announce_viewers(
+    db: &Db,
+    tx: &mut WriteTx,
+    bot: BotId,
+    conversation: ConversationId,
+    since: i64,
+) -> Result<(), AppError> {
+    let viewers = repo::viewers_of(&mut **tx, conversation, since).await?;
+    events::append(tx, db.backend(), bot, &LiveEvent::ViewersChanged { conversation, viewers }).await?;
+    Ok(())
 }
 
 /// A member counts as online for this long after their Inbox last checked in.

@@ -89,7 +89,7 @@ impl Hub {
             hub: self.clone(),
             bot,
             cursor: after,
-            rx: self.receiver(bot),
+            rx: self.receiver(bot, after),
             backlog: VecDeque::new(),
             caught_up: false,
         }
@@ -97,7 +97,9 @@ impl Hub {
 
     /// A receiver of `bot`'s feed, started if needed. Subscribing under the lock means a feed
     /// never retires between being found and being listened to.
-    fn receiver(&self, bot: BotId) -> broadcast::Receiver<Arc<Numbered>> {
+    /// A feed started here begins after `after` (the subscriber's cursor): an event committed
+    /// between the subscription and the feed's first look at the log is still broadcast.
+    fn receiver(&self, bot: BotId, after: i64) -> broadcast::Receiver<Arc<Numbered>> {
         let mut feeds = self.inner.feeds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(feed) = feeds.get(&bot) {
             return feed.tx.subscribe();
@@ -105,7 +107,7 @@ impl Hub {
         let (tx, rx) = broadcast::channel(BUFFER);
         let feed = Arc::new(Feed { tx, wake: Notify::new() });
         feeds.insert(bot, feed.clone());
-        tokio::spawn(run_feed(self.clone(), bot, feed));
+        tokio::spawn(run_feed(self.clone(), bot, feed, after));
         rx
     }
 
@@ -122,13 +124,15 @@ impl Hub {
     }
 }
 
-async fn run_feed(hub: Hub, bot: BotId, feed: Arc<Feed>) {
+async fn run_feed(hub: Hub, bot: BotId, feed: Arc<Feed>, after: i64) {
     let db = hub.inner.db.clone();
+    // From the first subscriber's cursor, but never a long backlog (a subscriber far behind
+    // reads it from the log itself).
     let mut last = match events::latest(db.pool(), bot).await {
-        Ok(seq) => seq,
+        Ok(latest) => after.max(latest - BATCH),
         Err(err) => {
             tracing::error!(error = %err, bot = %bot, "live feed could not start");
-            0
+            after
         }
     };
     loop {
@@ -202,7 +206,7 @@ impl Subscription {
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => self.caught_up = false,
                 // Feeds retire only without receivers, so this is a defensive re-join.
                 Err(broadcast::error::RecvError::Closed) => {
-                    self.rx = self.hub.receiver(self.bot);
+                    self.rx = self.hub.receiver(self.bot, self.cursor);
                     self.caught_up = false;
                 }
             }

@@ -421,7 +421,7 @@ async fn member_live(
                 next = subscription.next() => {
                     let Ok(numbered) = next else { return };
                     let mine = matches!(numbered.event, LiveEvent::MemberChanged { member } if member == me);
-                    let Ok(data) = serde_json::to_string(&numbered.event.clone().seen_by(me)) else { continue };
+                    let Ok(data) = serde_json::to_string(&*numbered.event.seen_by(me)) else { continue };
                     let mut event = sse_event(&numbered, data);
                     // A conversation given to this member: their own event name, so the Inbox
                     // can tell them.

@@ -99,8 +99,8 @@ pub enum Denied {
     #[error("{name} cannot be assigned conversations: {}", match role { Some(role) => format!("{} cannot hold an Inbox seat.", role.plural()), None => "they have no Inbox seat.".to_string() })]
     CannotBeAssigned { name: String, role: Option<Role> },
     /// Nobody holds a conversation without a seat: reassign first.
-    #[error("{name} holds {} — reassign {} first.", super::text::count(*count, "open conversation", "open conversations"), if *count == 1 { "it" } else { "them" })]
-    HoldsConversations { name: String, count: i64 },
+    #[error("{name} holds {} (with {}) — reassign {} first.", super::text::count(held.count, "open conversation", "open conversations"), super::text::names_phrase(&held.first_contacts, held.count), if held.count == 1 { "it" } else { "them" })]
+    HoldsConversations { name: String, held: Held },
 }
 
 impl Denied {
@@ -163,14 +163,18 @@ pub fn can_assign_to(actor: Option<&Actor>, assignee: &Actor, name: &str) -> Res
     }
 }
 
-/// A member who holds `open_conversations` may not lose the right to hold them (seat removed,
+/// The open conversations a member holds: how many, and the contacts of the first few (so a
+/// refusal names them).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Held {
+    pub count: i64,
+    pub first_contacts: Vec<String>,
+}
+
+/// A member who holds open conversations may not lose the right to hold them (seat removed,
 /// role without seats, removed from the team) until they are reassigned.
-pub fn holds_nothing(name: &str, open_conversations: i64) -> Result<(), Denied> {
-    if open_conversations > 0 {
-        Err(Denied::HoldsConversations { name: name.to_string(), count: open_conversations })
-    } else {
-        Ok(())
-    }
+pub fn holds_nothing(name: &str, held: Held) -> Result<(), Denied> {
+    if held.count > 0 { Err(Denied::HoldsConversations { name: name.to_string(), held }) } else { Ok(()) }
 }
 
 pub fn can_view_team(actor: Option<&Actor>) -> Result<(), Denied> {
@@ -458,14 +462,20 @@ mod tests {
 
     #[test]
     fn nobody_loses_a_seat_while_holding_conversations() {
-        assert_eq!(holds_nothing("Mona", 0), Ok(()));
+        let held =
+            |count: i64, names: &[&str]| Held { count, first_contacts: names.iter().map(|n| n.to_string()).collect() };
+        assert_eq!(holds_nothing("Mona", held(0, &[])), Ok(()));
         assert_eq!(
-            holds_nothing("Mona", 1).unwrap_err().to_string(),
-            "Mona holds 1 open conversation — reassign it first."
+            holds_nothing("Mona", held(1, &["Ada"])).unwrap_err().to_string(),
+            "Mona holds 1 open conversation (with Ada) — reassign it first."
         );
         assert_eq!(
-            holds_nothing("Mona", 3).unwrap_err().to_string(),
-            "Mona holds 3 open conversations — reassign them first."
+            holds_nothing("Mona", held(3, &["Ada", "Bo", "Cy"])).unwrap_err().to_string(),
+            "Mona holds 3 open conversations (with Ada, Bo and Cy) — reassign them first."
+        );
+        assert_eq!(
+            holds_nothing("Mona", held(40, &["Ada", "Bo", "Cy"])).unwrap_err().to_string(),
+            "Mona holds 40 open conversations (with Ada, Bo, Cy and 37 more) — reassign them first."
         );
     }
 

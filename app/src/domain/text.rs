@@ -11,6 +11,21 @@ pub fn count_s(n: i64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// The first few of `total` names as a sentence reads them: "Ada", "Ada and Bo",
+/// "Ada, Bo and Cy", "Ada, Bo, Cy and 7 more".
+pub fn names_phrase(first: &[String], total: i64) -> String {
+    let more = total - first.len() as i64;
+    let mut parts: Vec<String> = first.to_vec();
+    if more > 0 {
+        parts.push(format!("{more} more"));
+    }
+    match parts.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// How long to wait, rounded up to what a person reads: "30 seconds", "1 minute", "15 minutes",
 /// "2 hours".
 pub fn wait_phrase(wait: Duration) -> String {

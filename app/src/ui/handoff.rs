@@ -189,7 +189,10 @@ mod tests {
             assert_eq!(parse_target(&target_code(t)), Some(t));
         }
         assert_eq!(parse_target("x-1"), None);
-        let denied = crate::domain::policy::Denied::HoldsConversations { name: "Ada".into(), count: 2 };
+        let denied = crate::domain::policy::Denied::HoldsConversations {
+            name: "Ada".into(),
+            held: crate::domain::policy::Held { count: 2, first_contacts: vec!["Bo".into(), "Cy".into()] },
+        };
         assert!(needs_handoff(&AppError::from(denied)));
         assert!(!needs_handoff(&AppError::Conflict("Something else.".into())));
     }

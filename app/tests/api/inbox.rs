@@ -338,7 +338,7 @@ async fn assignment_offers_and_accepts_only_seat_holders() {
     // Nobody holds a conversation without a seat.
     let err = team::set_seat(i.db(), i.owner, i.bot, mona, false).await.unwrap_err();
     assert_eq!(err.status(), 409);
-    assert_eq!(err.to_string(), "Mona holds 1 open conversation — reassign it first.");
+    assert_eq!(err.to_string(), "Mona holds 1 open conversation (with Customer c1) — reassign it first.");
     assert_eq!(team::change_role(i.db(), i.owner, i.bot, mona, Role::Viewer).await.unwrap_err().status(), 409);
     assert_eq!(team::remove_member(i.db(), i.owner, i.bot, mona).await.unwrap_err().status(), 409);
     // Once closed, the seat can go (and the member, whose closed conversations are released).
@@ -798,4 +798,54 @@ async fn members_see_who_else_is_viewing_and_a_stream_check_in_keeps_it() {
     let err =
         inbox::mark_presence(i.db(), &i.hub, stranger, other_bot, CheckIn::Viewing(conversation)).await.unwrap_err();
     assert_eq!(err, AppError::NotFound);
+}
+
+/// The widget says someone is there only while a seat holder has the Inbox open and has not
+/// set themselves offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_widget_knows_whether_a_seat_holder_is_there() {
+    use app::domain::assignment::Availability;
+    use app::server::services::assignment;
+    let i = Inbox::new().await;
+    let widget = channels::ensure_widget(i.db(), i.bot).await.unwrap();
+    let ada = intake::widget_start(i.db(), &widget.public_id, Some("Ada"), None).await.unwrap();
+    let online = || async { intake::widget_state(i.db(), &widget.public_id, &ada.token).await.unwrap().agents_online };
+    assert!(!online().await, "nobody has the Inbox open");
+    // A seatless viewer with the Inbox open does not count.
+    let (vic, _) = member(i.db(), i.bot, "Vic Viewer", Role::Viewer).await;
+    inbox::mark_presence(i.db(), &i.hub, vic, i.bot, CheckIn::Elsewhere).await.unwrap();
+    assert!(!online().await, "a seatless viewer cannot answer");
+    inbox::mark_presence(i.db(), &i.hub, i.owner, i.bot, CheckIn::Elsewhere).await.unwrap();
+    assert!(online().await, "the seated owner has the Inbox open");
+    assignment::set_availability(i.db(), &i.hub, i.owner, i.bot, Availability::Offline).await.unwrap();
+    assert!(!online().await, "the owner went offline with the tab still open");
+    assignment::set_availability(i.db(), &i.hub, i.owner, i.bot, Availability::Online).await.unwrap();
+    assert!(online().await);
+}
+
+/// Rotating a channel's secret retires the old one at once; the new one (shown once) signs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rotated_secret_replaces_the_old_one_at_once() {
+    let i = Inbox::new().await;
+    let rotated = channels::rotate_secret(i.db(), i.owner, i.bot, i.api.channel.id).await.unwrap();
+    assert_ne!(rotated.secret, i.api.secret);
+    let signed = |secret: &str, id: &str| {
+        let raw =
+            serde_json::to_vec(&serde_json::json!({"message_id": id, "contact": {"id": "c"}, "text": "hi"})).unwrap();
+        let ts = now_ms() / 1000;
+        let sig = format!("sha256={}", secrets::sign_webhook(secret, ts, &raw));
+        (ts.to_string(), sig, raw)
+    };
+    let public_id = &i.api.channel.public_id;
+    let (ts, sig, raw) = signed(&i.api.secret, "old-secret");
+    let err =
+        intake::ingest_webhook(i.db(), &i.hub, None, None, public_id, Some(&ts), Some(&sig), &raw).await.unwrap_err();
+    assert_eq!(err.status(), 401, "the old secret signs nothing any more");
+    let (ts, sig, raw) = signed(&rotated.secret, "new-secret");
+    intake::ingest_webhook(i.db(), &i.hub, None, None, public_id, Some(&ts), Some(&sig), &raw).await.unwrap();
+    assert_eq!(i.count("SELECT COUNT(*) FROM messages").await, 1);
+    // A seatless Viewer cannot rotate it.
+    let (vic, _) = member(i.db(), i.bot, "Vic Viewer", Role::Viewer).await;
+    let err = channels::rotate_secret(i.db(), vic, i.bot, i.api.channel.id).await.unwrap_err();
+    assert_eq!(err.status(), 403);
 }

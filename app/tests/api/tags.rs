@@ -194,3 +194,33 @@ async fn another_bots_tag_and_conversation_ids_are_not_found() {
     assert_eq!(err, AppError::NotFound);
     assert_eq!(i.count("SELECT COUNT(*) FROM conversation_tags").await, 1);
 }
+
+/// Another member watching the Inbox is told at once when a conversation's tags change, and
+/// their list (read as themselves, a seatless Viewer) shows the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn other_viewers_see_tags_change_live() {
+    async fn next(sub: &mut app::server::live::Subscription) -> app::domain::events::Numbered {
+        tokio::time::timeout(std::time::Duration::from_secs(5), sub.next()).await.expect("an event in time").unwrap()
+    }
+    use app::domain::events::LiveEvent;
+    let i = Inbox::new().await;
+    let ada = i.customer_says("m1", "ada", "Refund please", true).await;
+    let (vic, _) = member(i.db(), i.bot, "Vic Viewer", Role::Viewer).await;
+    let vics_row_tags = || async {
+        let page =
+            inbox::list(i.db(), vic, i.bot, StatusFilter::All, Scope::Everyone, TagFilter::parse("").unwrap(), None)
+                .await
+                .unwrap();
+        page.rows[0].tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>()
+    };
+    let start = app::server::repo::events::latest(i.db().pool(), i.bot).await.unwrap();
+    let mut vics_stream = i.hub.subscribe(i.bot, start);
+    let refund = tags::apply_by_name(i.db(), &i.hub, i.owner, i.bot, ada, "Refund").await.unwrap();
+    assert_eq!(next(&mut vics_stream).await.event, LiveEvent::ConversationChanged { conversation: ada });
+    assert_eq!(vics_row_tags().await, vec!["Refund".to_string()]);
+    tags::set_on_conversation(i.db(), &i.hub, i.owner, i.bot, ada, refund.id, false).await.unwrap();
+    assert_eq!(next(&mut vics_stream).await.event, LiveEvent::ConversationChanged { conversation: ada });
+    assert!(vics_row_tags().await.is_empty());
+    tags::edit(i.db(), &i.hub, i.owner, i.bot, refund.id, "Refunds", refund.color).await.unwrap();
+    assert_eq!(next(&mut vics_stream).await.event, LiveEvent::TagsChanged, "a rename reaches open pages too");
+}

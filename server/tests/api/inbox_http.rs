@@ -379,6 +379,35 @@ async fn an_open_stream_follows_the_members_rights_at_once() {
     assert_eq!(seat.status, StatusCode::OK, "{}", seat.body);
     assert!(!ended, "the stream stays open for a member who may still view: {events:?}");
 
+    // The seat taken back: the member may still view, so the stream tells them and stays open.
+    let response = stream().await.unwrap();
+    let unseat_form = [("bot_id", bot.as_str()), ("member_id", member.as_str()), ("enable", "false")];
+    let unseat = s.app.call("/api/team/set-seat", &unseat_form, Some(&s.owner));
+    let (unseat, (events, ended)) = tokio::join!(
+        unseat,
+        events_until(response.into_body(), |kind, data| kind == "member_changed" && data.contains(&member))
+    );
+    assert_eq!(unseat.status, StatusCode::OK, "{}", unseat.body);
+    assert!(!ended, "a seatless agent still views: {events:?}");
+
+    // Moved to a role that cannot open the Inbox: the open stream ends at once.
+    let response = stream().await.unwrap();
+    let role = |role: &'static str| {
+        let form = [("bot_id", bot.clone()), ("member_id", member.clone()), ("role", role.to_string())];
+        let app = &s.app;
+        let owner = s.owner.clone();
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("/api/team/change-role", &form, Some(&owner)).await
+        }
+    };
+    let (changed, (events, _)) =
+        tokio::join!(role("analyst"), events_until(response.into_body(), |kind, _| kind == "denied"));
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(events.last().map(|e| e.0.as_str()), Some("denied"), "{events:?}");
+    assert_eq!(stream().await.unwrap().status(), StatusCode::FORBIDDEN, "an Analyst's new stream is refused");
+    assert_eq!(role("agent").await.status, StatusCode::OK);
+
     // Removed while the stream is open: it says so and closes, with nothing more sent.
     let response = stream().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);

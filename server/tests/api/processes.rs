@@ -132,16 +132,26 @@ async fn a_message_ingested_at_one_process_is_live_at_the_other() {
         buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
         assert!(ready.elapsed() < Duration::from_secs(5));
     }
-    let sent = Instant::now();
-    let reply = deliver(&client(), &a.base, &public_id, &secret, "cross-1", "hello from A").await.unwrap();
-    assert_eq!(reply.status(), 200);
-    while !buffer.contains("hello from A") {
-        let chunk = tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut body))
-            .await
-            .expect("the message reached process B's stream");
-        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    // Five messages, each timed from A's acknowledgement request to B's stream. The feeds also
+    // re-read the log every 2 s, so only NOTIFY keeps the median under the 300 ms bar.
+    let mut took = Vec::new();
+    for n in 0..5 {
+        let text = format!("hello {n} from A");
+        let sent = Instant::now();
+        let reply = deliver(&client(), &a.base, &public_id, &secret, &format!("cross-{n}"), &text).await.unwrap();
+        assert_eq!(reply.status(), 200);
+        while !buffer.contains(&text) {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut body))
+                .await
+                .expect("the message reached process B's stream");
+            buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+        }
+        took.push(sent.elapsed());
+        tokio::time::sleep(Duration::from_millis(230)).await;
     }
-    assert!(sent.elapsed() < Duration::from_secs(2), "took {:?}", sent.elapsed());
+    took.sort();
+    eprintln!("process A → process B's stream: {took:?}");
+    assert!(took[2] < Duration::from_millis(300), "median {:?} of {took:?}", took[2]);
     drop((a, b));
 }
 
@@ -316,7 +326,8 @@ async fn kill_dash_nine_during_a_handoff_leaves_both_changes_or_neither() {
             .unwrap();
         assert_eq!(reply.status(), 409, "{path}");
         let body = reply.text().await.unwrap();
-        assert!(body.contains("Ada holds 40 open conversations"), "{path}: {body}");
+        assert!(body.contains("Ada holds 40 open conversations (with "), "{path}: {body}");
+        assert!(body.contains(" and 37 more) — reassign them first."), "the refusal names the first three: {body}");
     }
     let member: (String, i64) = sqlx::query_as("SELECT role, has_seat FROM members WHERE id = $1")
         .bind(ada.0)

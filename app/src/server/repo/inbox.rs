@@ -4,6 +4,7 @@
 use crate::domain::events::Viewer;
 use crate::domain::ids::{ChannelId, ContactId, ConversationId, MessageId, TeamId};
 use crate::domain::inbox::{ChannelKind, ConversationStatus, Delivery, MessageKind, MessageView, Scope, StatusFilter};
+use crate::domain::policy::Held;
 use crate::domain::tags::TagFilter;
 use crate::domain::{BotId, MemberId};
 use crate::server::db::flag;
@@ -452,12 +453,24 @@ pub async fn set_bot_paused<'c>(
     Ok(())
 }
 
-/// Conversations `member` holds that are not closed (nobody holds one without a seat).
-pub async fn open_held_by<'c>(db: impl Executor<'c, Database = Any>, member: MemberId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE assignee_id = $1 AND status <> 'closed'")
+/// Conversations `member` holds that are not closed (nobody holds one without a seat): how many,
+/// and the contacts of the three most recently active.
+pub async fn open_held_by(conn: &mut sqlx::AnyConnection, member: MemberId) -> Result<Held, sqlx::Error> {
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE assignee_id = $1 AND status <> 'closed'")
         .bind(member.0)
-        .fetch_one(db)
-        .await
+        .fetch_one(&mut *conn)
+        .await?;
+    if count == 0 {
+        return Ok(Held::default());
+    }
+    let first_contacts = sqlx::query_scalar(
+        "SELECT k.name FROM conversations c JOIN contacts k ON k.id = c.contact_id \
+         WHERE c.assignee_id = $1 AND c.status <> 'closed' ORDER BY c.last_activity_at DESC, c.id DESC LIMIT 3",
+    )
+    .bind(member.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Held { count, first_contacts })
 }
 
 /// The conversations `member` holds that are not closed, for the handoff step.
@@ -1016,7 +1029,8 @@ pub async fn touch_seen<'c>(
     Ok(())
 }
 
-/// How many seat holders of `bot` have had the Inbox open since `since`.
+/// How many seat holders of `bot` have had the Inbox open since `since` and have not set
+/// themselves offline (the widget promises a quick answer only then).
 pub async fn seat_holders_online<'c>(
     db: impl Executor<'c, Database = Any>,
     bot: BotId,
@@ -1024,7 +1038,7 @@ pub async fn seat_holders_online<'c>(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM presence p JOIN members m ON m.id = p.member_id \
-         WHERE p.bot_id = $1 AND p.seen_at >= $2 AND m.has_seat = 1",
+         WHERE p.bot_id = $1 AND p.seen_at >= $2 AND m.has_seat = 1 AND m.availability = 'online'",
     )
     .bind(bot.0)
     .bind(since)

@@ -69,12 +69,16 @@ node -e '
 conversation=$(curl -s -b "$jar" -H 'sec-fetch-site: same-origin' -H 'accept: application/json' \
   -d "bot_id=$demo&status=all&scope=everyone" "$base/api/inbox/list" \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).rows[0].id))')
+dashboard_pages=("bot list=/" "Inbox=/bots/$demo/inbox"
+  "Inbox, a conversation open=/bots/$demo/inbox?status=all&scope=all&c=$conversation"
+  "Inbox, a search=/bots/$demo/inbox?status=all&scope=all&q=order"
+  "Team tab=/bots/$demo/team" "Teams=/bots/$demo/team/teams" "Audit log=/bots/$demo/team/audit"
+  "Channels=/bots/$demo/channels" "Add-ons=/bots/$demo/addons" "Contacts=/bots/$demo/inbox/contacts" "Assignment=/bots/$demo/team/assignment")
 echo "dashboard first loads in Chromium (brotli as served; budget 300 KB each, demo bot):"
-(cd end2end && node first-load.js "$base" "$jar" "bot list=/" "Inbox=/bots/$demo/inbox" \
-  "Inbox, a conversation open=/bots/$demo/inbox?status=all&scope=all&c=$conversation" \
-  "Inbox, a search=/bots/$demo/inbox?status=all&scope=all&q=order" \
-  "Team tab=/bots/$demo/team" "Teams=/bots/$demo/team/teams" "Audit log=/bots/$demo/team/audit" \
-  "Channels=/bots/$demo/channels" "Add-ons=/bots/$demo/addons" "Contacts=/bots/$demo/inbox/contacts" "Assignment=/bots/$demo/team/assignment") | sed 's/^/  /'
+(cd end2end && node first-load.js "$base" "$jar" "${dashboard_pages[@]}") | sed 's/^/  /'
+# Firefox and Safari do not use compression dictionaries: they get the plain brotli packs.
+echo "the same without compression dictionaries (what Firefox and Safari are sent):"
+(cd end2end && FIRST_LOAD_NO_DICTIONARY=1 node first-load.js "$base" "$jar" "${dashboard_pages[@]}") | sed 's/^/  /'
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 echo

@@ -2,6 +2,8 @@
 // until it is hydrated (HTML, CSS, JS, the main wasm and the lazy chunks of the page in view),
 // counted at its encoded size — brotli, as the server sends it to a browser.
 // Usage: node first-load.js <base-url> <cookie-jar (curl format) or -> <label>=<path>...
+// With FIRST_LOAD_NO_DICTIONARY=1, Chromium runs without Compression Dictionary Transport: what
+// Firefox and Safari (and any proxy that drops the header) are sent.
 const fs = require("fs");
 const { chromium } = require("@playwright/test");
 
@@ -18,7 +20,10 @@ function cookiesFrom(file) {
 }
 
 (async () => {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+  const args = process.env.FIRST_LOAD_NO_DICTIONARY === "1"
+    ? ["--disable-features=CompressionDictionaryTransport,CompressionDictionaryTransportBackend"]
+    : [];
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args });
   for (const page_ of pages) {
     const cut = page_.indexOf("="); // the label ends at the first "=": paths have their own
     const [label, path] = [page_.slice(0, cut), page_.slice(cut + 1)];

@@ -207,10 +207,10 @@ impl Db {
         match self.backend {
             Backend::Sqlite => {
                 let turn = self.write_gate.take_settled().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let tx = begin_detached(&self.pool, Some("BEGIN IMMEDIATE")).await?;
                 Ok(WriteTx::new(tx, Some(turn)))
             }
-            Backend::Postgres => Ok(WriteTx::new(self.pool.begin().await?, None)),
+            Backend::Postgres => Ok(WriteTx::new(begin_detached(&self.pool, None).await?, None)),
         }
     }
 
@@ -225,7 +225,10 @@ impl Db {
         let mut turn = self.write_gate.take().await;
         let (tx, group) = match turn.open_group.take() {
             Some(open) => (open.tx, (open.id, open.members)),
-            None => (self.pool.begin_with("BEGIN IMMEDIATE").await?, (self.write_gate.new_group_id(), Vec::new())),
+            None => (
+                begin_detached(&self.pool, Some("BEGIN IMMEDIATE")).await?,
+                (self.write_gate.new_group_id(), Vec::new()),
+            ),
         };
         Ok(WriteTx { tx: Some(tx), turn: Some(turn), group: Some(group), turns: Some(self.write_gate.clone()) })
     }
@@ -263,6 +266,26 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Opens a transaction in a task of its own. sqlx 0.8's `begin` is not cancel-safe: a request
+/// dropped mid-`BEGIN` (the browser closed the tab) can return its connection to the pool
+/// inside a transaction nobody owns — holding SQLite's write lock, so every other writer waited
+/// 5 s and failed, and later autocommit writes on that connection were never committed. Here a
+/// cancelled caller only drops the task's handle: the begin completes, and the transaction it
+/// made is dropped in the task, which rolls it back.
+async fn begin_detached(
+    pool: &AnyPool,
+    statement: Option<&'static str>,
+) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    let pool = pool.clone();
+    let begin = tokio::spawn(async move {
+        match statement {
+            Some(statement) => pool.begin_with(statement).await,
+            None => pool.begin().await,
+        }
+    });
+    begin.await.map_err(|err| sqlx::Error::Protocol(format!("opening a transaction failed: {err}")))?
 }
 
 /// Copies SQLite's write-ahead log back into the database file every 100 ms, beside the

@@ -393,7 +393,6 @@ pub fn message_search_sql(
     query: &SearchQuery,
     limit: i64,
     first: usize,
-    window: SearchWindow,
 ) -> (String, Vec<SqlValue>) {
     match backend {
         Backend::Sqlite => {
@@ -406,19 +405,56 @@ pub fn message_search_sql(
         Backend::Postgres => {
             let mut binds = vec![SqlValue::Int(bot), SqlValue::Int(limit)];
             let matching = tsquery(query, first, &mut binds);
-            // The window's bound is a number we computed, written into the SQL as a literal: with
-            // it the planner intersects the GIN index with a primary-key range, so a common word
-            // costs what its recent matches cost, not all of them.
-            let newer = match window {
-                SearchWindow::Newest { newer_than } => format!(" AND m.id > {newer_than}"),
-                SearchWindow::All => String::new(),
-            };
+            // Ordered by `m.id + 0`, not `m.id`: the planner, misjudging how common a prefix is
+            // (it guessed 20,000 matches of `18785:*` for 10), would otherwise walk the primary
+            // key backwards testing every message (180 ms over a million) instead of asking the
+            // GIN index. Words common everywhere seldom get here: the newest conversations,
+            // checked first (`conversations_checked_first`), fill their page.
             let sql = format!(
-                "SELECT m.id FROM messages m WHERE m.bot_id = ${first}{newer} AND m.search @@ ({matching}) ORDER BY m.id DESC LIMIT ${}",
+                "SELECT m.id FROM messages m WHERE m.bot_id = ${first} AND m.search @@ ({matching}) ORDER BY m.id + 0 DESC LIMIT ${}",
                 first + 1
             );
             (sql, binds)
         }
+    }
+}
+
+/// Whether message `alias` (a row of `messages`) matches every term of `query`, as an SQL
+/// condition with its bound values (placeholders from `$first`): the per-message form of
+/// `message_search_sql`, for checking a few known conversations rather than finding matches.
+pub fn message_match_sql(
+    backend: Backend,
+    bot: i64,
+    alias: &str,
+    query: &SearchQuery,
+    first: usize,
+) -> (String, Vec<SqlValue>) {
+    match backend {
+        // Correct but not what SQLite is fast at (the IN list is every match of the bot); SQLite
+        // never walks conversations (see `conversations_checked_first`).
+        Backend::Sqlite => (
+            format!("{alias}.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ${first})"),
+            vec![SqlValue::Text(fts5_match(bot, "body", query))],
+        ),
+        Backend::Postgres => {
+            let mut binds = Vec::new();
+            let matching = tsquery(query, first, &mut binds);
+            (format!("{alias}.search @@ ({matching})"), binds)
+        }
+    }
+}
+
+/// How many of the newest conversations (in list order, within the filters) a search checks
+/// one by one before it asks the full-text index, or `None` to go to the index at once.
+/// Postgres' GIN index cannot hand back matches newest first, so a common word costs every
+/// match (two common words over a million messages: 120 ms and more); checking
+/// the newest 500 conversations' messages through their (conversation_id, id) index costs a few
+/// milliseconds and, when it fills a page, is exact. Rarer words fill no page that way and go
+/// to the index, where they are cheap. SQLite's FTS5 walks its index newest first by itself.
+pub fn conversations_checked_first(backend: Backend) -> Option<i64> {
+    match backend {
+        Backend::Postgres => Some(500),
+        Backend::Sqlite => None,
     }
 }
 
@@ -484,35 +520,6 @@ fn tsquery(query: &SearchQuery, first: usize, binds: &mut Vec<SqlValue>) -> Stri
         }
     }
     parts.join(" && ")
-}
-
-/// Which messages a search looks at first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchWindow {
-    /// Only messages with a larger id (the newest ones).
-    Newest {
-        newer_than: i64,
-    },
-    All,
-}
-
-/// The windows a search tries in turn, until one fills a page: on Postgres the newest 200,000
-/// messages first (see `message_search_sql`), then all; SQLite's FTS5 walks its index newest
-/// first and stops early by itself, so it searches everything at once.
-pub async fn search_windows(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-) -> Result<Vec<SearchWindow>, sqlx::Error> {
-    if backend == Backend::Sqlite {
-        return Ok(vec![SearchWindow::All]);
-    }
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(conn).await?;
-    Ok(match newest {
-        Some(newest) if newest > 200_000 => {
-            vec![SearchWindow::Newest { newer_than: newest - 200_000 }, SearchWindow::All]
-        }
-        _ => vec![SearchWindow::All],
-    })
 }
 
 /// A value bound into SQL built at run time.

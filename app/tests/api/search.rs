@@ -191,24 +191,22 @@ async fn seeded_messages_are_searchable() {
     }
 }
 
-/// The newest-messages window (Postgres' first try on big bots) returns only newer matches.
+/// The full-text index hands back the newest matches first, at most as many as asked for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_window_returns_only_newer_matches() {
+async fn the_index_returns_the_newest_matches_first() {
     use app::domain::search::SearchQuery;
-    use app::server::db::{SearchWindow, SqlValue, message_search_sql};
+    use app::server::db::{SqlValue, message_search_sql};
     let i = Inbox::new().await;
     for n in 0..4 {
         i.customer_says(&format!("m{n}"), &format!("c{n}"), "refund please", true).await;
     }
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM messages ORDER BY id").fetch_all(i.db().pool()).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE body = 'refund please' ORDER BY id DESC")
+        .fetch_all(i.db().pool())
+        .await
+        .unwrap();
     let query = SearchQuery::parse("refund", false).unwrap();
-    for (window, expected) in [
-        (SearchWindow::All, 4),
-        (SearchWindow::Newest { newer_than: ids[1] }, 2),
-        (SearchWindow::Newest { newer_than: ids[3] }, 0),
-    ] {
-        let (sql, binds) = message_search_sql(i.db().backend(), i.bot.0, &query, 100, 1, window);
+    for limit in [100, 2] {
+        let (sql, binds) = message_search_sql(i.db().backend(), i.bot.0, &query, limit, 1);
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
         for value in binds {
             q = match value {
@@ -217,9 +215,75 @@ async fn a_window_returns_only_newer_matches() {
             };
         }
         let found = q.fetch_all(i.db().pool()).await.unwrap();
-        // SQLite searches everything at once (its index stops early); Postgres honours the window.
-        let expected = if i.db().backend() == app::server::db::Backend::Sqlite { 4 } else { expected };
-        assert_eq!(found.len(), expected, "{window:?}");
-        assert!(found.windows(2).all(|w| w[0] > w[1]), "newest first");
+        assert_eq!(found, ids.iter().take(limit as usize).copied().collect::<Vec<_>>(), "limit {limit}");
     }
+}
+
+/// Checking the newest conversations one by one (Postgres' first try on big bots) finds
+/// exactly the top of what the index finds: the same conversations in the same order, message
+/// and contact matches alike, and nothing of another bot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn checking_the_newest_conversations_finds_exactly_the_top_of_the_results() {
+    use app::domain::search::SearchQuery;
+    use app::server::repo::search::{SearchFilter, search_latest};
+    let i = Inbox::new().await;
+    let mut said = Vec::new();
+    for (n, text) in
+        ["refund please", "hello", "a refund now", "refund?", "hello again", "my refund"].iter().enumerate()
+    {
+        said.push(i.customer_says(&format!("m{n}"), &format!("c{n}"), text, true).await);
+    }
+    // The newest conversation matches by its contact's name only.
+    let by_name = i.customer_says("m6", "refund", "hi there", true).await;
+    let stranger = user(i.db(), "Stranger").await;
+    let other_bot = app::server::services::bots::create_bot(i.db(), stranger, "Other").await.unwrap();
+    let api = channels::create_api_channel(i.db(), stranger, other_bot, "API", "http://127.0.0.1:9/x").await.unwrap();
+    let raw = serde_json::to_vec(
+        &serde_json::json!({"message_id": "o1", "contact": {"id": "zed"}, "text": "refund too", "handover": true}),
+    )
+    .unwrap();
+    let ts = app::server::db::now_ms() / 1000;
+    let sig = app::server::secrets::sign_webhook(&api.secret, ts, &raw);
+    let hooks = (&api.channel.public_id, ts.to_string(), format!("sha256={sig}"));
+    intake::ingest_webhook(i.db(), &i.hub, None, None, hooks.0, Some(&hooks.1), Some(&hooks.2), &raw).await.unwrap();
+
+    let viewer =
+        app::server::repo::team::member_of_user(i.db().pool(), i.bot, i.owner).await.unwrap().expect("a member").id;
+    let filter = |status| SearchFilter {
+        bot: i.bot,
+        viewer,
+        status,
+        scope: Scope::Everyone,
+        tags: TagFilter::default(),
+        limit: 50,
+    };
+    let query = SearchQuery::parse("refund", false).unwrap();
+    let backend = i.db().backend();
+    let mut conn = i.db().pool().acquire().await.unwrap();
+    let walked = search_latest(&mut *conn, backend, &filter(StatusFilter::All), &query, 100).await.unwrap();
+    let ids: Vec<i64> = walked.iter().map(|r| r.conversation_id).collect();
+    let expected = vec![by_name.0, said[5].0, said[3].0, said[2].0, said[0].0];
+    assert_eq!(ids, expected, "every match of this bot, newest activity first");
+    assert_eq!(walked[0].message_id, None, "a contact match names no message");
+    let matching: i64 = sqlx::query_scalar("SELECT id FROM messages WHERE conversation_id = $1 AND body = 'my refund'")
+        .bind(said[5].0)
+        .fetch_one(i.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(walked[1].message_id, Some(matching), "the conversation's matching message");
+    let indexed =
+        inbox::search(i.db(), i.owner, i.bot, "refund", StatusFilter::All, Scope::Everyone, TagFilter::default())
+            .await
+            .unwrap();
+    assert_eq!(indexed.hits.iter().map(|h| h.summary.id.0).collect::<Vec<_>>(), expected, "the index agrees");
+
+    // Only the newest three conversations checked: only the matches among them.
+    let walked = search_latest(&mut *conn, backend, &filter(StatusFilter::All), &query, 3).await.unwrap();
+    assert_eq!(walked.iter().map(|r| r.conversation_id).collect::<Vec<_>>(), vec![by_name.0, said[5].0]);
+    // The filters apply before the count: three closed conversations are checked, not three of all.
+    for c in [said[5], said[4], said[3]] {
+        inbox::set_closed(i.db(), &i.hub, i.owner, i.bot, c, true).await.unwrap();
+    }
+    let walked = search_latest(&mut *conn, backend, &filter(StatusFilter::Open), &query, 3).await.unwrap();
+    assert_eq!(walked.iter().map(|r| r.conversation_id).collect::<Vec<_>>(), vec![by_name.0, said[2].0]);
 }

@@ -5,7 +5,9 @@ use crate::domain::inbox::{Scope, StatusFilter};
 use crate::domain::search::SearchQuery;
 use crate::domain::tags::TagFilter;
 use crate::domain::{BotId, MemberId};
-use crate::server::db::{Backend, SearchWindow, SqlValue, contact_search_sql, message_search_sql, search_windows};
+use crate::server::db::{
+    Backend, SqlValue, contact_search_sql, conversations_checked_first, message_match_sql, message_search_sql,
+};
 use crate::server::repo::inbox::{filter_sql, tags_sql};
 use crate::server::repo::placeholders;
 use sqlx::{Any, Executor};
@@ -38,21 +40,21 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Runs the search over each window in turn (see `db::search_windows`) until one fills the page.
+/// Checks the newest conversations one by one where the backend prefers it (see
+/// `db::conversations_checked_first`); when that fills no page, asks the full-text index.
 pub async fn search(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     f: &SearchFilter,
     query: &SearchQuery,
 ) -> Result<Vec<SearchRow>, sqlx::Error> {
-    let mut rows = Vec::new();
-    for window in search_windows(&mut *conn, backend).await? {
-        rows = search_in(&mut *conn, backend, f, query, window).await?;
+    if let Some(conversations) = conversations_checked_first(backend) {
+        let rows = search_latest(&mut *conn, backend, f, query, conversations).await?;
         if rows.len() as i64 >= f.limit {
-            break;
+            return Ok(rows);
         }
     }
-    Ok(rows)
+    search_in(&mut *conn, backend, f, query).await
 }
 
 async fn search_in<'c>(
@@ -60,7 +62,6 @@ async fn search_in<'c>(
     backend: Backend,
     f: &SearchFilter,
     query: &SearchQuery,
-    window: SearchWindow,
 ) -> Result<Vec<SearchRow>, sqlx::Error> {
     let (status_sql, scope_sql) = filter_sql(f.status, f.scope);
     let team = match f.scope {
@@ -73,7 +74,7 @@ async fn search_in<'c>(
     let tags = tags_sql(&f.tags, binds.len() + 1);
     binds.extend(f.tags.ids().iter().map(|t| SqlValue::Int(t.0)));
     let (hits_sql, hit_binds) =
-        message_search_sql(backend, f.bot.0, query, MATCHING_MESSAGES_CONSIDERED, binds.len() + 1, window);
+        message_search_sql(backend, f.bot.0, query, MATCHING_MESSAGES_CONSIDERED, binds.len() + 1);
     binds.extend(hit_binds);
     let (contacts_sql, contact_binds) =
         contact_search_sql(backend, f.bot.0, query, MATCHING_CONTACTS_CONSIDERED, binds.len() + 1);
@@ -103,8 +104,73 @@ async fn search_in<'c>(
         LIMIT $4
         "#,
     );
-    // Not kept as a prepared statement: the window's bound makes most of these texts one-offs.
+    // Not kept as a prepared statement: Postgres plans each search for its own words (a plan
+    // kept for any words would guess how common they are).
     let mut q = sqlx::query_as(&sql).persistent(false);
+    for value in binds {
+        q = match value {
+            SqlValue::Int(v) => q.bind(v),
+            SqlValue::Text(v) => q.bind(v),
+        };
+    }
+    q.fetch_all(db).await
+}
+
+/// The search over only the newest `conversations` conversations within the filters, each
+/// checked for its newest matching message (through its (conversation_id, id) index) or a
+/// matching contact. Whatever it finds is exactly the top of the full result: every
+/// conversation ranked above the last one checked was checked.
+pub async fn search_latest<'c>(
+    db: impl Executor<'c, Database = Any>,
+    backend: Backend,
+    f: &SearchFilter,
+    query: &SearchQuery,
+    conversations: i64,
+) -> Result<Vec<SearchRow>, sqlx::Error> {
+    let (status_sql, scope_sql) = filter_sql(f.status, f.scope);
+    let team = match f.scope {
+        Scope::Team(team) => team.0,
+        _ => 0,
+    };
+    // $1 bot, $2 viewer, $3 team, $4 result limit, $5 conversations checked, then the tags, the
+    // message match, the contact match.
+    let mut binds: Vec<SqlValue> = vec![
+        SqlValue::Int(f.bot.0),
+        SqlValue::Int(f.viewer.0),
+        SqlValue::Int(team),
+        SqlValue::Int(f.limit),
+        SqlValue::Int(conversations),
+    ];
+    let tags = tags_sql(&f.tags, binds.len() + 1);
+    binds.extend(f.tags.ids().iter().map(|t| SqlValue::Int(t.0)));
+    let (matches, match_binds) = message_match_sql(backend, f.bot.0, "m", query, binds.len() + 1);
+    binds.extend(match_binds);
+    let (contacts_sql, contact_binds) =
+        contact_search_sql(backend, f.bot.0, query, MATCHING_CONTACTS_CONSIDERED, binds.len() + 1);
+    binds.extend(contact_binds);
+    let sql = format!(
+        r#"
+        WITH latest AS (
+            SELECT c.id, c.contact_id, c.last_activity_at FROM conversations c
+            WHERE c.bot_id = $1 AND {status_sql} AND {scope_sql}{tags}
+              AND ($2 = $2) AND ($3 = $3) -- Postgres must see every bound parameter used
+            ORDER BY c.last_activity_at DESC, c.id DESC
+            LIMIT $5
+        ),
+        checked AS (
+            SELECT l.id, l.last_activity_at,
+                   (SELECT MAX(m.id) FROM messages m
+                    WHERE m.conversation_id = l.id AND m.bot_id = $1 AND {matches}) AS message_id,
+                   CASE WHEN l.contact_id IN ({contacts_sql}) THEN 1 ELSE 0 END AS by_contact
+            FROM latest l
+        )
+        SELECT id AS conversation_id, message_id FROM checked
+        WHERE message_id IS NOT NULL OR by_contact = 1
+        ORDER BY last_activity_at DESC, id DESC
+        LIMIT $4
+        "#,
+    );
+    let mut q = sqlx::query_as(&sql);
     for value in binds {
         q = match value {
             SqlValue::Int(v) => q.bind(v),

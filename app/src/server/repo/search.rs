@@ -12,8 +12,10 @@ use crate::server::repo::inbox::{filter_sql, tags_sql};
 use crate::server::repo::placeholders;
 use sqlx::{Any, Executor};
 
-/// How many of the newest matching messages a search considers: the cost stays bounded
-/// however common the words are (the results are conversations, newest activity first).
+/// How many of the newest matching messages the index path considers: what is grouped into
+/// conversations and sorted stays bounded however common the words are (on SQLite the index
+/// also stops there; Postgres' GIN index still finds every match, which is why it checks the
+/// newest conversations first).
 pub const MATCHING_MESSAGES_CONSIDERED: i64 = 5_000;
 /// The same bound for contacts whose name, email or phone match.
 pub const MATCHING_CONTACTS_CONSIDERED: i64 = 5_000;
